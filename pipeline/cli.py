@@ -1,0 +1,230 @@
+"""Command line: a thin layer over the library. Exit codes are listed in the README."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from pipeline import __version__
+from pipeline.errors import PipelineError
+from pipeline.layout import Layout
+from pipeline.run import run as run_job
+from pipeline.run import segment_release
+from pipeline.segment import Level, load_rules
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+EXIT_INPUT = 3
+EXIT_INTERRUPTED = 130
+
+app = typer.Typer(
+    help="Offline translation pipeline for German press releases.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+stdout = Console(soft_wrap=False)
+stderr = Console(stderr=True, soft_wrap=True)
+_state = {"debug": False}
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """Print project errors without a traceback (unless --debug) and exit with their code."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except PipelineError as error:
+            if _state["debug"]:
+                raise
+            stderr.print(f"[bold red]error:[/] {error.message}", highlight=False, markup=True)
+            raise typer.Exit(error.exit_code) from None
+        except KeyboardInterrupt:
+            stderr.print("[yellow]interrupted[/]")
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+
+    return wrapper
+
+
+def _version(value: bool) -> None:
+    if value:
+        stdout.print(f"pipeline {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
+) -> None:
+    """Offline translation pipeline for German press releases."""
+    _state["debug"] = debug
+
+
+LevelOption = Annotated[
+    Level,
+    typer.Option(
+        "--level", help="sentence: split blocks into sentences; paragraph: one per block."
+    ),
+]
+EncodingOption = Annotated[
+    str, typer.Option("--encoding", help="Encoding of the release files (default UTF-8).")
+]
+AbbreviationsOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--abbreviations",
+        help="Extra segmentation rules (TOML, like pipeline/segment/data/de.toml). Repeatable.",
+        exists=True,
+        dir_okay=False,
+    ),
+]
+
+
+@app.command()
+@reports_errors
+def segment(
+    files: Annotated[list[Path], typer.Argument(help="Release files (.md, .txt, .html).")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per segment.")] = False,
+    level: LevelOption = Level.SENTENCE,
+    encoding: EncodingOption = "utf-8",
+    abbreviations: AbbreviationsOption = None,
+) -> None:
+    """Show the segments of release files.
+
+    Example: pipeline segment releases/2024-09-24-ki-in-der-radiologie-eine-standortbestimmung.md
+    """
+    rules = load_rules(abbreviations or [])
+    for path in files:
+        segmented = segment_release(path, level, rules, encoding)
+        if as_json:
+            for segment in segmented.segments:
+                record = {"file": str(path), **segment.as_dict()}
+                sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+            continue
+        table = Table(title=str(path), show_lines=False)
+        table.add_column("id", style="dim", no_wrap=True)
+        table.add_column("block type", no_wrap=True)
+        table.add_column("line", justify="right")
+        table.add_column("text", overflow="fold")
+        for item in segmented.segments:
+            table.add_row(item.id, item.kind.value, str(item.line), item.text)
+        stdout.print(table)
+        for warning in segmented.document.warnings:
+            stderr.print(f"[yellow]warning:[/] {path}: {warning}")
+
+
+@app.command()
+@reports_errors
+def run(
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Releases or directories (default: everything under releases/)."),
+    ] = None,
+    project: Annotated[
+        Path, typer.Option("--project", help="Project directory.", file_okay=False)
+    ] = Path("."),
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    level: LevelOption = Level.SENTENCE,
+    encoding: EncodingOption = "utf-8",
+    abbreviations: AbbreviationsOption = None,
+) -> None:
+    """Process the project's releases: for now, segment them into out/segments/<name>.jsonl.
+
+    Example: pipeline run
+    """
+    layout = Layout(project)
+    rules = load_rules(abbreviations or [])
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=stderr,
+        transient=True,
+        disable=as_json or not stderr.is_terminal,
+    ) as progress:
+        task = progress.add_task("segmenting", total=None)
+
+        def advance(path: Path) -> None:
+            progress.update(task, advance=1, description=f"segmenting {path.name}")
+
+        report = run_job(layout, files or [], level, rules, encoding, advance)
+    if as_json:
+        summary = {
+            "releases": [
+                {
+                    "file": str(result.path),
+                    "format": result.format,
+                    "blocks": result.blocks,
+                    "segments": result.segments,
+                    "words": result.words,
+                    "output": str(result.output),
+                    "written": result.written,
+                }
+                for result in report.results
+            ],
+            "errors": [
+                {"file": str(failure.path), "message": failure.message}
+                for failure in report.failures
+            ],
+        }
+        sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
+    else:
+        _print_run_summary(report)
+    for failure in report.failures:
+        stderr.print(f"[bold red]error:[/] {failure.message}", highlight=False)
+    if report.failures:
+        raise typer.Exit(EXIT_INPUT)
+
+
+def _print_run_summary(report) -> None:  # type: ignore[no-untyped-def]
+    table = Table(title="Segmented releases")
+    table.add_column("release")
+    table.add_column("format")
+    table.add_column("blocks", justify="right")
+    table.add_column("segments", justify="right")
+    table.add_column("words", justify="right")
+    table.add_column("output")
+    for result in report.results:
+        output = str(result.output) + ("" if result.written else " (unchanged)")
+        table.add_row(
+            str(result.path),
+            result.format,
+            str(result.blocks),
+            str(result.segments),
+            str(result.words),
+            output,
+        )
+    if len(report.results) > 1:
+        table.add_section()
+        table.add_row(
+            "total",
+            "",
+            str(sum(r.blocks for r in report.results)),
+            str(sum(r.segments for r in report.results)),
+            str(sum(r.words for r in report.results)),
+            "",
+        )
+    stdout.print(table)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="pipeline")

@@ -1,0 +1,322 @@
+"""Markdown reader: CommonMark plus tables and strikethrough, via markdown-it-py.
+
+markdown-it-py tells us the structure (which lines form a block, which inline tokens it
+holds) but not where each inline token sits in the source. We walk the token stream and
+the source side by side: text tokens are found verbatim, markup tokens consume their
+delimiters. Where that alignment fails (exotic markup), the block is kept as one text
+run, so the round trip stays exact and the content is still translated.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+from markdown_it import MarkdownIt
+from markdown_it.helpers import parseLinkDestination, parseLinkTitle
+from markdown_it.token import Token
+
+from pipeline.document.model import (
+    Block,
+    BlockKind,
+    Code,
+    CodeKind,
+    LineIndex,
+    Part,
+    Role,
+    html_role,
+    merge_text,
+    pair_codes,
+)
+
+_PARSER = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+# Keep escapes and entities as their own tokens: their ``markup`` is the source form.
+_PARSER.core.ruler.disable("text_join")
+
+# A line ending inside a block plus the next line's indentation and block-quote markers.
+_SOFT_BREAK = re.compile(r"[ \t]*(?:\r\n|\r|\n)[ \t>]*")
+_HARD_BREAK = re.compile(r"(?:\\|[ \t]*)(?:\r\n|\r|\n)[ \t>]*")
+_SPACE = re.compile(r"[ \t]*(?:(?:\r\n|\r|\n)[ \t>]*)?")
+
+_DELIMITED = {
+    "em_open": (CodeKind.EMPHASIS, Role.OPEN),
+    "em_close": (CodeKind.EMPHASIS, Role.CLOSE),
+    "strong_open": (CodeKind.STRONG, Role.OPEN),
+    "strong_close": (CodeKind.STRONG, Role.CLOSE),
+    "s_open": (CodeKind.STRIKE, Role.OPEN),
+    "s_close": (CodeKind.STRIKE, Role.CLOSE),
+}
+
+
+def read_markdown(text: str) -> tuple[tuple[Block, ...], tuple[str, ...]]:
+    """Return the translatable blocks of a Markdown text and any reader warnings."""
+    lines = LineIndex(text)
+    tokens = _PARSER.parse(text)
+    blocks: list[Block] = []
+    warnings: list[str] = []
+    containers: list[BlockKind] = []
+    opener: Token | None = None
+    cells: list[tuple[int, int]] = []
+    for token in tokens:
+        if token.type in ("blockquote_open", "list_item_open"):
+            kind = BlockKind.BLOCK_QUOTE if token.type == "blockquote_open" else BlockKind.LIST_ITEM
+            containers.append(kind)
+        elif token.type in ("blockquote_close", "list_item_close"):
+            containers.pop()
+        elif token.type == "tr_open" and token.map:
+            cells = _row_cells(text, lines, token.map[0])
+        elif token.type.endswith("_open"):
+            opener = token
+        elif token.type == "inline" and token.map and opener:
+            is_cell = opener.type in ("th_open", "td_open")
+            span = (cells.pop(0) if cells else None) if is_cell else None
+            if not token.content.strip() or (is_cell and span is None):
+                continue
+            if not is_cell:
+                span = _locate(text, lines, token)
+            if span is None:
+                warnings.append(
+                    f"line {token.map[0] + 1}: block not found in the source, kept as is"
+                )
+                continue
+            block = _make_block(text, lines, token, opener, containers, span, is_cell)
+            blocks.append(block)
+    return tuple(blocks), tuple(warnings)
+
+
+def _make_block(
+    text: str,
+    lines: LineIndex,
+    token: Token,
+    opener: Token,
+    containers: list[BlockKind],
+    span: tuple[int, int],
+    is_cell: bool,
+) -> Block:
+    start, limit = span
+    aligned = _align(token.children or [], text, start, limit)
+    if aligned is None:
+        end = limit if is_cell else _fallback_end(text, lines, token, start)
+        parts: tuple[Part, ...] = (text[start:end],)
+    else:
+        parts, end = aligned
+    kind, tag = _classify(opener, containers, parts)
+    return Block(kind, tag, start, end, lines.line_of(start), parts)
+
+
+def _classify(
+    opener: Token, containers: list[BlockKind], parts: tuple[Part, ...]
+) -> tuple[BlockKind, str]:
+    if opener.type == "heading_open":
+        return BlockKind.HEADING, opener.tag
+    if opener.type in ("th_open", "td_open"):
+        return BlockKind.TABLE_CELL, opener.tag
+    if containers:
+        kind = containers[-1]
+        return kind, "li" if kind is BlockKind.LIST_ITEM else "blockquote"
+    has_break = any(isinstance(p, Code) and p.kind is CodeKind.LINE_BREAK for p in parts)
+    return (BlockKind.LINES if has_break else BlockKind.PARAGRAPH), "p"
+
+
+def _line_span(text: str, lines: LineIndex, number: int) -> tuple[int, int]:
+    """Start and end (before the line ending) of 0-based line ``number``."""
+    start = lines.starts[number]
+    end = lines.starts[number + 1] if number + 1 < len(lines.starts) else len(text)
+    while end > start and text[end - 1] in "\r\n":
+        end -= 1
+    return start, end
+
+
+def _locate(text: str, lines: LineIndex, token: Token) -> tuple[int, int] | None:
+    """Where the block's content starts, and the furthest it may reach."""
+    assert token.map is not None
+    first_line = token.content.split("\n", 1)[0]
+    line_start, line_end = _line_span(text, lines, token.map[0])
+    index = text.rfind(first_line, line_start, line_end)
+    if index < 0:
+        return None
+    _, limit = _line_span(text, lines, token.map[1] - 1)
+    return index, limit
+
+
+def _fallback_end(text: str, lines: LineIndex, token: Token, start: int) -> int:
+    assert token.map is not None
+    content_lines = token.content.split("\n")
+    if len(content_lines) == 1:
+        return start + len(content_lines[0])
+    line_start, line_end = _line_span(text, lines, token.map[0] + len(content_lines) - 1)
+    index = text.rfind(content_lines[-1], line_start, line_end)
+    return index + len(content_lines[-1]) if index >= 0 else line_end
+
+
+def _row_cells(text: str, lines: LineIndex, number: int) -> list[tuple[int, int]]:
+    """Spans of the cells of a table row, split at unescaped pipes and trimmed."""
+    start, end = _line_span(text, lines, number)
+    bounds = [start]
+    index = start
+    while index < end:
+        char = text[index]
+        if char == "\\":
+            index += 2
+            continue
+        if char == "|":
+            bounds.append(index)
+        index += 1
+    bounds.append(end)
+    spans = []
+    for left, right in itertools.pairwise(bounds):
+        left = left + 1 if text[left] == "|" else left
+        raw = text[left:right]
+        lead = len(raw) - len(raw.lstrip())
+        spans.append((left + lead, left + len(raw.rstrip())))
+    if spans and spans[0][0] == spans[0][1] and text[start:end].lstrip().startswith("|"):
+        spans.pop(0)
+    if spans and spans[-1][0] == spans[-1][1] and text[start:end].rstrip().endswith("|"):
+        spans.pop()
+    return spans
+
+
+def _align(
+    children: list[Token], text: str, pos: int, limit: int
+) -> tuple[tuple[Part, ...], int] | None:
+    """Map inline tokens onto the source from ``pos``; None where they do not fit."""
+    parts: list[Part] = []
+    for child in children:
+        consumed = _consume(child, text, pos, limit)
+        if consumed is None:
+            return None
+        part, pos = consumed
+        parts.append(part)
+    if pos > limit:
+        return None
+    return pair_codes(merge_text(parts)), pos
+
+
+def _consume(token: Token, text: str, pos: int, limit: int) -> tuple[Part, int] | None:
+    kind = token.type
+    if kind == "text":
+        end = _match_text(text, pos, token.content, limit)
+        return None if end is None else (text[pos:end], end)
+    if kind == "text_special":
+        return _literal(text, pos, token.markup, None)
+    if kind in _DELIMITED:
+        code_kind, role = _DELIMITED[kind]
+        return _literal(text, pos, token.markup, (code_kind, role))
+    if kind in ("softbreak", "hardbreak"):
+        pattern = _SOFT_BREAK if kind == "softbreak" else _HARD_BREAK
+        match = pattern.match(text, pos)
+        if match is None:
+            return None
+        code_kind = CodeKind.SOFT_BREAK if kind == "softbreak" else CodeKind.LINE_BREAK
+        return Code(code_kind, Role.ISOLATED, match.group()), match.end()
+    if kind == "link_open":
+        delimiter = "<" if token.markup == "autolink" else "["
+        return _literal(text, pos, delimiter, (CodeKind.LINK, Role.OPEN))
+    if kind == "link_close":
+        if token.markup == "autolink":
+            return _literal(text, pos, ">", (CodeKind.LINK, Role.CLOSE))
+        end = _link_tail(text, pos, limit)
+        return None if end is None else (Code(CodeKind.LINK, Role.CLOSE, text[pos:end]), end)
+    if kind == "code_inline":
+        end = _code_span_end(text, pos, token.markup, limit)
+        return None if end is None else (Code(CodeKind.CODE, Role.ISOLATED, text[pos:end]), end)
+    if kind == "image":
+        end = _image_end(text, pos, limit)
+        return None if end is None else (Code(CodeKind.IMAGE, Role.ISOLATED, text[pos:end]), end)
+    if kind == "html_inline":
+        literal = _literal(text, pos, token.content, (CodeKind.HTML, html_role(token.content)))
+        return literal
+    return None
+
+
+def _literal(
+    text: str, pos: int, literal: str, code: tuple[CodeKind, Role] | None
+) -> tuple[Part, int] | None:
+    if not text.startswith(literal, pos):
+        return None
+    end = pos + len(literal)
+    if code is None:
+        return literal, end
+    return Code(code[0], code[1], literal), end
+
+
+def _match_text(text: str, pos: int, content: str, limit: int) -> int | None:
+    """End of ``content`` in the source at ``pos``; table cells may write ``|`` as ``\\|``."""
+    if text.startswith(content, pos):
+        return pos + len(content)
+    index = pos
+    for char in content:
+        if char == "|" and text.startswith("\\|", index):
+            index += 2
+        elif index < limit and text[index] == char:
+            index += 1
+        else:
+            return None
+    return index
+
+
+def _link_tail(text: str, pos: int, limit: int) -> int | None:
+    """End of ``](destination "title")``, ``][label]`` or ``]`` at ``pos``."""
+    if not text.startswith("]", pos):
+        return None
+    pos += 1
+    if text.startswith("(", pos):
+        return _inline_destination_end(text, pos + 1, limit)
+    if text.startswith("[", pos):
+        close = text.find("]", pos + 1, limit)
+        return None if close < 0 else close + 1
+    return pos
+
+
+def _inline_destination_end(text: str, pos: int, limit: int) -> int | None:
+    pos = _SPACE.match(text, pos).end()  # type: ignore[union-attr]
+    if pos < limit and text[pos] != ")":
+        destination = parseLinkDestination(text, pos, limit)
+        if destination.ok:
+            pos = destination.pos
+        after_space = _SPACE.match(text, pos).end()  # type: ignore[union-attr]
+        if after_space > pos and after_space < limit and text[after_space] in "\"'(":
+            title = parseLinkTitle(text, after_space, limit)
+            if title.ok:
+                pos = _SPACE.match(text, title.pos).end()  # type: ignore[union-attr]
+        else:
+            pos = after_space
+    if pos < limit and text[pos] == ")":
+        return pos + 1
+    return None
+
+
+def _code_span_end(text: str, pos: int, ticks: str, limit: int) -> int | None:
+    if not text.startswith(ticks, pos):
+        return None
+    search = pos + len(ticks)
+    while True:
+        close = text.find(ticks, search, limit)
+        if close < 0:
+            return None
+        after = close + len(ticks)
+        if (after >= len(text) or text[after] != "`") and text[close - 1] != "`":
+            return after
+        search = close + 1
+        while search < limit and text[search] == "`":
+            search += 1
+
+
+def _image_end(text: str, pos: int, limit: int) -> int | None:
+    if not text.startswith("![", pos):
+        return None
+    depth = 0
+    index = pos + 1
+    while index < limit:
+        char = text[index]
+        if char == "\\":
+            index += 2
+            continue
+        if char == "[":
+            depth += 1
+        elif char == "]":
+            depth -= 1
+            if depth == 0:
+                return _link_tail(text, index, limit)
+        index += 1
+    return None

@@ -1,0 +1,524 @@
+"""German sentence segmentation over document blocks.
+
+Candidate boundaries are found with one linear scan for sentence-final punctuation; each
+candidate is then judged from a few characters around it (abbreviations, ordinals, the
+case of the next word, URLs), so the whole pass stays linear in the size of the text.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass
+from enum import StrEnum
+
+from pipeline.document.model import Block, BlockKind, Code, CodeKind, Document, LineIndex, Role
+from pipeline.segment.rules import SegmentationRules, load_rules
+
+
+class Level(StrEnum):
+    SENTENCE = "sentence"
+    PARAGRAPH = "paragraph"
+
+
+@dataclass(frozen=True)
+class CodeSpan:
+    """Where an inline code sits in a segment's text."""
+
+    start: int
+    end: int
+    code: Code
+    synthetic: bool = False  # added to balance markup that spans several segments
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One unit of translation: usually a sentence, with balanced inline codes."""
+
+    id: str
+    text: str  # lead + the source text + trail
+    block: int  # index into Document.blocks
+    kind: BlockKind
+    line: int
+    codes: tuple[CodeSpan, ...]
+    lead: str = ""  # markup reopened from the previous segment (not in the source here)
+    trail: str = ""  # markup closed here and reopened in the next segment
+
+    @property
+    def source(self) -> str:
+        """The segment's text exactly as it stands in the source."""
+        return self.text[len(self.lead) : len(self.text) - len(self.trail)]
+
+    @property
+    def words(self) -> int:
+        """Words outside inline codes."""
+        plain = []
+        cursor = 0
+        for span in self.codes:
+            plain.append(self.text[cursor : span.start])
+            cursor = span.end
+        plain.append(self.text[cursor:])
+        return len(_WORD.findall(" ".join(plain)))
+
+    def as_dict(self) -> dict[str, object]:
+        """A JSON-ready record."""
+        return {
+            "id": self.id,
+            "line": self.line,
+            "block": self.block,
+            "kind": self.kind.value,
+            "text": self.text,
+            "lead": self.lead,
+            "trail": self.trail,
+            "codes": [
+                {
+                    "start": span.start,
+                    "end": span.end,
+                    "kind": span.code.kind.value,
+                    "role": span.code.role.value,
+                    "source": span.code.source,
+                    "synthetic": span.synthetic,
+                }
+                for span in self.codes
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class SegmentedBlock:
+    """A block's segments and the exact text around them (``len(gaps) == len(segments)+1``)."""
+
+    index: int
+    segments: tuple[Segment, ...]
+    gaps: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SegmentedDocument:
+    document: Document
+    blocks: tuple[SegmentedBlock, ...]
+    level: Level
+
+    @property
+    def segments(self) -> tuple[Segment, ...]:
+        return tuple(segment for block in self.blocks for segment in block.segments)
+
+
+_TERMINATOR = re.compile(r"[.!?…]+")
+_URL_OR_EMAIL = re.compile(
+    r"(?:https?://|ftp://|www\.)[^\s<>\"„“”»«]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.IGNORECASE
+)
+_URL_TRAILING = ".,;:!?)]}'\"“”‘’»«*_"
+_CLOSERS = frozenset("“”\"'’‘»«)]")
+_OPENERS = frozenset("„“\"'‚‘»«([")
+_WORD_STOPS = frozenset("„“”\"'‚‘’»«([{/")
+_NUMBER = re.compile(r"[\d.]*\d")
+_MAX_WORD = 60
+_WORD = re.compile(r"\w+(?:[-'’:*_]\w+)*")
+
+
+def segment_document(
+    document: Document,
+    level: Level = Level.SENTENCE,
+    rules: SegmentationRules | None = None,
+) -> SegmentedDocument:
+    """Split every block of ``document`` into segments."""
+    rules = rules or load_rules()
+    lines = LineIndex(document.text)
+    seen: Counter[str] = Counter()
+    blocks = []
+    for index, block in enumerate(document.blocks):
+        spans = _segment_spans(block, level, rules)
+        blocks.append(_build_block(document, index, block, spans, lines, seen))
+    return SegmentedDocument(document, tuple(blocks), level)
+
+
+def segment_text(text: str, rules: SegmentationRules | None = None) -> list[str]:
+    """Split one paragraph of plain text into sentences."""
+    block = Block(BlockKind.PARAGRAPH, "p", 0, len(text), 1, (text,))
+    return [text[start:end] for start, end in _segment_spans(block, Level.SENTENCE, rules)]
+
+
+def rebuild(segmented: SegmentedDocument, translations: dict[str, str] | None = None) -> bytes:
+    """Write the document with each segment replaced by its translation (if any)."""
+    translations = translations or {}
+    texts = []
+    for block in segmented.blocks:
+        pieces = [block.gaps[0]]
+        for segment, gap in zip(block.segments, block.gaps[1:], strict=True):
+            pieces.append(_without_synthetic(segment, translations.get(segment.id, segment.text)))
+            pieces.append(gap)
+        texts.append("".join(pieces))
+    return segmented.document.render(texts)
+
+
+def _without_synthetic(segment: Segment, text: str) -> str:
+    if segment.lead and text.startswith(segment.lead):
+        text = text[len(segment.lead) :]
+    if segment.trail and text.endswith(segment.trail):
+        text = text[: len(text) - len(segment.trail)]
+    return text
+
+
+class _BlockView:
+    """A block's text with quick answers about where its codes are."""
+
+    def __init__(self, block: Block) -> None:
+        self.text = block.text
+        self.codes: list[tuple[int, int, Code]] = []
+        self.by_part: dict[int, tuple[int, int, Code]] = {}
+        offset = 0
+        for part_index, part in enumerate(block.parts):
+            if isinstance(part, str):
+                offset += len(part)
+            else:
+                entry = (offset, offset + len(part.source), part)
+                self.codes.append(entry)
+                self.by_part[part_index] = entry
+                offset += len(part.source)
+        self.code_starts = [start for start, _, _ in self.codes]
+
+    def code_at(self, position: int) -> tuple[int, int, Code] | None:
+        """The code covering ``position``, if any."""
+        index = bisect.bisect_right(self.code_starts, position) - 1
+        if index >= 0 and self.codes[index][1] > position:
+            return self.codes[index]
+        return None
+
+    def code_ending_at(self, position: int) -> tuple[int, int, Code] | None:
+        return self.code_at(position - 1) if position > 0 else None
+
+
+def _segment_spans(
+    block: Block, level: Level, rules: SegmentationRules | None
+) -> list[tuple[int, int]]:
+    """Offsets (in the block text) of the translatable segments, trimmed."""
+    view = _BlockView(block)
+    cuts: list[tuple[int, int]] = []
+    for start, end, code in view.codes:
+        if code.kind is CodeKind.LINE_BREAK and level is Level.SENTENCE:
+            cuts.append((start, end))
+    if level is Level.SENTENCE and block.kind is not BlockKind.HEADING:
+        cuts.extend(_sentence_cuts(view, rules or load_rules()))
+    cuts.sort()
+    spans = []
+    cursor = 0
+    for left_end, right_start in cuts:
+        spans.append((cursor, left_end))
+        cursor = right_start
+    spans.append((cursor, len(view.text)))
+    trimmed = (_trim(view, start, end) for start, end in spans)
+    return [(start, end) for start, end in trimmed if _has_words(view, start, end)]
+
+
+def _trim(view: _BlockView, start: int, end: int) -> tuple[int, int]:
+    text = view.text
+    while start < end:
+        code = view.code_at(start)
+        if code is not None:
+            if not code[2].is_break:
+                break
+            start = code[1]
+        elif text[start].isspace():
+            start += 1
+        else:
+            break
+    while end > start:
+        code = view.code_ending_at(end)
+        if code is not None:
+            if not code[2].is_break:
+                break
+            end = code[0]
+        elif text[end - 1].isspace():
+            end -= 1
+        else:
+            break
+    return start, end
+
+
+def _has_words(view: _BlockView, start: int, end: int) -> bool:
+    position = start
+    while position < end:
+        code = view.code_at(position)
+        if code is not None:
+            position = code[1]
+            continue
+        if view.text[position].isalpha():
+            return True
+        position += 1
+    return False
+
+
+def _sentence_cuts(view: _BlockView, rules: SegmentationRules) -> list[tuple[int, int]]:
+    text = view.text
+    protected = _url_spans(text)
+    protected_starts = [start for start, _ in protected]
+    cuts = []
+    for match in _TERMINATOR.finditer(text):
+        if view.code_at(match.start()) or _inside(protected, protected_starts, match.start()):
+            continue
+        cut = _judge(view, match, rules)
+        if cut is not None:
+            cuts.append(cut)
+    return cuts
+
+
+def _url_spans(text: str) -> list[tuple[int, int]]:
+    """URLs and e-mail addresses, without trailing punctuation ("siehe www.drg.de. Dort")."""
+    spans = []
+    for match in _URL_OR_EMAIL.finditer(text):
+        end = match.end()
+        while end > match.start() and text[end - 1] in _URL_TRAILING:
+            end -= 1
+        spans.append((match.start(), end))
+    return spans
+
+
+def _inside(spans: list[tuple[int, int]], starts: list[int], position: int) -> bool:
+    index = bisect.bisect_right(starts, position) - 1
+    return index >= 0 and spans[index][0] <= position < spans[index][1]
+
+
+def _judge(
+    view: _BlockView, match: re.Match[str], rules: SegmentationRules
+) -> tuple[int, int] | None:
+    """The cut (end of this sentence, start of the next) at a terminator, or None."""
+    text = view.text
+    left_end = _skip_closers(view, match.end())
+    right_start = _skip_space(view, left_end)
+    if right_start == left_end or right_start >= len(text):
+        return None  # no space after the punctuation, or the end of the block
+    following = _next_word(view, right_start)
+    if following is None:
+        return None
+    terminator = match.group()
+    if terminator[0] in "…" or terminator.startswith(".."):
+        if match.start() > 0 and text[match.start() - 1] in "[(":
+            return None  # "[…]" marks an omission inside a quotation
+        return left_end, right_start
+    if terminator != ".":
+        return left_end, right_start
+    if _period_ends_sentence(view, match.start(), following, rules):
+        return left_end, right_start
+    return None
+
+
+def _skip_closers(view: _BlockView, position: int) -> int:
+    text = view.text
+    while position < len(text):
+        code = view.code_at(position)
+        if code is not None:
+            if code[2].role is not Role.CLOSE:
+                break
+            position = code[1]
+        elif text[position] in _CLOSERS or text[position] in ".!?…":
+            position += 1
+        else:
+            break
+    return position
+
+
+def _skip_space(view: _BlockView, position: int) -> int:
+    text = view.text
+    while position < len(text):
+        code = view.code_at(position)
+        if code is not None:
+            if code[2].kind is not CodeKind.SOFT_BREAK:
+                break
+            position = code[1]
+        elif text[position].isspace():
+            position += 1
+        else:
+            break
+    return position
+
+
+def _next_word(view: _BlockView, position: int) -> str | None:
+    """The word that would open the next sentence; None if it cannot open one."""
+    text = view.text
+    while position < len(text):
+        code = view.code_at(position)
+        if code is not None:
+            if code[2].role is not Role.OPEN:
+                return "" if code[2].kind in (CodeKind.CODE, CodeKind.IMAGE) else None
+            position = code[1]
+        elif text[position] in _OPENERS:
+            position += 1
+        else:
+            break
+    if position >= len(text):
+        return None
+    first = text[position]
+    if not (first.isupper() or first.isdigit()):
+        return None
+    end = position
+    while end < len(text) and end - position < _MAX_WORD and text[end].isalnum():
+        end += 1
+    return text[position:end]
+
+
+def _period_ends_sentence(
+    view: _BlockView, period: int, following: str, rules: SegmentationRules
+) -> bool:
+    text = view.text
+    word_start = period
+    while (
+        word_start > 0
+        and period - word_start < _MAX_WORD
+        and not text[word_start - 1].isspace()
+        and text[word_start - 1] not in _WORD_STOPS
+        and view.code_at(word_start - 1) is None
+    ):
+        word_start -= 1
+    word = text[word_start:period]
+    if not word:
+        return True
+    starts_sentence = following in rules.starters
+    for candidate in _abbreviation_candidates(text, word_start, word):
+        if candidate in rules.inside:
+            return False
+        if candidate in rules.final:
+            return starts_sentence
+    if len(word) > 1 and (word + ".").endswith(rules.inside_suffixes):
+        return False
+    if len(word) == 1 and word.isalpha():
+        return starts_sentence  # an initial ("Julian C. Caspers"), or a letter that ends one
+    number = _NUMBER.fullmatch(word)
+    if number and len(word.rsplit(".", 1)[-1]) <= 3:
+        return starts_sentence  # an ordinal ("am 3. Quartal") or a short date ("am 24.09.")
+    return True
+
+
+def _abbreviation_candidates(text: str, word_start: int, word: str) -> list[str]:
+    """The word with its period, joined with up to three earlier ``x.`` tokens."""
+    candidates = [word + "."]
+    if "-" in word:
+        candidates.append(word.rsplit("-", 1)[1] + ".")
+    joined = word + "."
+    position = word_start
+    for _ in range(3):
+        previous = _previous_token(text, position)
+        if previous is None:
+            break
+        token, position = previous
+        if not token.endswith(".") or len(token) > 6:
+            break
+        joined = token + joined
+        candidates.append(joined)
+    return candidates
+
+
+def _previous_token(text: str, position: int) -> tuple[str, int] | None:
+    """The token before ``position`` if only one space separates them."""
+    if position < 2 or text[position - 1] != " " or text[position - 2].isspace():
+        return None
+    end = position - 1
+    start = end
+    while start > 0 and not text[start - 1].isspace() and end - start < _MAX_WORD:
+        start -= 1
+    return text[start:end], start
+
+
+def _build_block(
+    document: Document,
+    index: int,
+    block: Block,
+    spans: list[tuple[int, int]],
+    lines: LineIndex,
+    seen: Counter[str],
+) -> SegmentedBlock:
+    view = _BlockView(block)
+    text = view.text
+    leads, trails = _balancing_markup(view, spans)
+    segments = []
+    gaps = []
+    cursor = 0
+    for number, (start, end) in enumerate(spans):
+        gaps.append(text[cursor:start])
+        cursor = end
+        lead = "".join(code.source for code in leads[number])
+        trail = "".join(code.source for code in trails[number])
+        segment_text = lead + text[start:end] + trail
+        seen[segment_text] += 1
+        segments.append(
+            Segment(
+                id=_segment_id(segment_text, seen[segment_text]),
+                text=segment_text,
+                block=index,
+                kind=block.kind,
+                line=lines.line_of(block.start + start),
+                codes=_code_spans(view, start, end, leads[number], trails[number]),
+                lead=lead,
+                trail=trail,
+            )
+        )
+    gaps.append(text[cursor:])
+    return SegmentedBlock(index, tuple(segments), tuple(gaps))
+
+
+def _segment_id(text: str, occurrence: int) -> str:
+    """Depends only on the segment's own text, so edits elsewhere leave it alone."""
+    digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+    return digest if occurrence == 1 else f"{digest}-{occurrence}"
+
+
+def _balancing_markup(
+    view: _BlockView, spans: list[tuple[int, int]]
+) -> tuple[list[list[Code]], list[list[Code]]]:
+    """Codes to reopen at the start and to close at the end of each segment."""
+    leads: list[list[tuple[int, Code]]] = [[] for _ in spans]
+    trails: list[list[tuple[int, Code]]] = [[] for _ in spans]
+    starts = [start for start, _ in spans]
+    for code_start, _, code in view.codes:
+        if code.role is not Role.OPEN or code.pair is None:
+            continue
+        close_start, _, close = view.by_part[code.pair]
+        first = _segment_containing(spans, starts, code_start)
+        last = _segment_containing(spans, starts, close_start)
+        if first is None or last is None or first == last:
+            continue
+        for number in range(first, last):
+            trails[number].append((code_start, close))
+        for number in range(first + 1, last + 1):
+            leads[number].append((code_start, code))
+    lead_codes = [[code for _, code in sorted(items, key=_first)] for items in leads]
+    trail_codes = [
+        [code for _, code in sorted(items, key=_first, reverse=True)] for items in trails
+    ]
+    return lead_codes, trail_codes
+
+
+def _first(item: tuple[int, Code]) -> int:
+    return item[0]
+
+
+def _segment_containing(
+    spans: list[tuple[int, int]], starts: list[int], position: int
+) -> int | None:
+    index = bisect.bisect_right(starts, position) - 1
+    if index >= 0 and spans[index][0] <= position < spans[index][1]:
+        return index
+    return None
+
+
+def _code_spans(
+    view: _BlockView, start: int, end: int, lead: list[Code], trail: list[Code]
+) -> tuple[CodeSpan, ...]:
+    spans = []
+    offset = 0
+    for code in lead:
+        spans.append(CodeSpan(offset, offset + len(code.source), code, synthetic=True))
+        offset += len(code.source)
+    shift = offset - start
+    first = bisect.bisect_left(view.code_starts, start)
+    for code_start, code_end, code in view.codes[first:]:
+        if code_start >= end:
+            break
+        spans.append(CodeSpan(code_start + shift, code_end + shift, code))
+    offset = end + shift
+    for code in trail:
+        spans.append(CodeSpan(offset, offset + len(code.source), code, synthetic=True))
+        offset += len(code.source)
+    return tuple(spans)
