@@ -73,8 +73,9 @@ BLOCK_KINDS = {
     "blockquote": BlockKind.BLOCK_QUOTE,
 }
 
-_START_TAG = re.compile(r"<[A-Za-z][^\s/>]*(?:[^>\"']|\"[^\"]*\"|'[^']*')*>")
-_END_TAG = re.compile(r"</[A-Za-z][^>]*>")
+# Possessive quantifiers and no "<" outside quotes: a stray "<" fails fast, never backtracks.
+_START_TAG = re.compile(r"<[A-Za-z][^\s/<>]*+(?:[^<>\"']++|\"[^\"]*+\"|'[^']*+')*+>")
+_END_TAG = re.compile(r"</[A-Za-z][^<>]*+>")
 _NEWLINE_SPACE = re.compile(r"(?<![ \t])[ \t]*(?:\r\n|\r|\n)\s*")
 MAX_TAG_LENGTH = 10_000  # bounds the search for ">" after a stray "<"
 

@@ -19,6 +19,8 @@ class SegmentationRules:
     final: frozenset[str]
     starters: frozenset[str]
     inside_suffixes: tuple[str, ...] = ()
+    months: frozenset[str] = frozenset()
+    ordinal_preceders: frozenset[str] = frozenset()  # lower case
 
     def merged(self, other: SegmentationRules) -> SegmentationRules:
         return SegmentationRules(
@@ -26,6 +28,8 @@ class SegmentationRules:
             (self.final | other.final) - other.inside,
             self.starters | other.starters,
             tuple(dict.fromkeys(self.inside_suffixes + other.inside_suffixes)),
+            self.months | other.months,
+            self.ordinal_preceders | other.ordinal_preceders,
         )
 
 
@@ -60,14 +64,15 @@ def _parse(content: str, path: Path) -> SegmentationRules:
     known = {
         "abbreviations": {"inside", "final", "inside_suffixes"},
         "sentence_starters": {"words"},
+        "ordinals": {"months", "preceding_words"},
     }
     for table, value in data.items():
         if table not in known or not isinstance(value, dict):
             raise InputError(
                 f"unknown table [{table}]",
                 path=path,
-                fix="use [abbreviations] (inside, final, inside_suffixes) "
-                "and [sentence_starters] (words)",
+                fix="use [abbreviations] (inside, final, inside_suffixes), "
+                "[sentence_starters] (words) and [ordinals] (months, preceding_words)",
             )
         for key, entries in value.items():
             if key not in known[table]:
@@ -80,6 +85,10 @@ def _parse(content: str, path: Path) -> SegmentationRules:
         final=_normalised(abbreviations.get("final", [])),
         starters=frozenset(data.get("sentence_starters", {}).get("words", [])),
         inside_suffixes=tuple(abbreviations.get("inside_suffixes", [])),
+        months=frozenset(data.get("ordinals", {}).get("months", [])),
+        ordinal_preceders=frozenset(
+            word.lower() for word in data.get("ordinals", {}).get("preceding_words", [])
+        ),
     )
 
 

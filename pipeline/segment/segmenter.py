@@ -114,7 +114,8 @@ _URL_TRAILING = ".,;:!?)]}'\"“”‘’»«*_"
 _CLOSERS = frozenset("“”\"'’‘»«)]")
 _OPENERS = frozenset("„“\"'‚‘»«([")
 _WORD_STOPS = frozenset("„“”\"'‚‘’»«([{/")
-_NUMBER = re.compile(r"[\d.]*\d")
+_ORDINAL = re.compile(r"\d{1,3}")
+_SHORT_DATE = re.compile(r"\d{1,2}\.\d{1,2}")
 _MAX_WORD = 60
 _WORD = re.compile(r"\w+(?:[-'’:*_]\w+)*")
 
@@ -385,10 +386,19 @@ def _period_ends_sentence(
         return False
     if len(word) == 1 and word.isalpha():
         return starts_sentence  # an initial ("Julian C. Caspers"), or a letter that ends one
-    number = _NUMBER.fullmatch(word)
-    if number and len(word.rsplit(".", 1)[-1]) <= 3:
-        return starts_sentence  # an ordinal ("am 3. Quartal") or a short date ("am 24.09.")
+    if _SHORT_DATE.fullmatch(word):
+        return starts_sentence  # "am 24.09. beginnt …"
+    if _ORDINAL.fullmatch(word) and not starts_sentence:
+        return not _reads_as_ordinal(text, word_start, following, rules)
     return True
+
+
+def _reads_as_ordinal(text: str, word_start: int, following: str, rules: SegmentationRules) -> bool:
+    """True for "am 3. Quartal", "vom 28. bis"; false for "stieg auf 700. Neue …"."""
+    if following in rules.months:
+        return True
+    previous = _previous_token(text, word_start)
+    return previous is not None and previous[0].lower() in rules.ordinal_preceders
 
 
 def _abbreviation_candidates(text: str, word_start: int, word: str) -> list[str]:

@@ -1,0 +1,38 @@
+"""Project hygiene: CI runs the README's commands, and the code passes ruff."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+
+def _quick_start_commands() -> list[str]:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```bash\n(.+?)\n```", section)
+
+
+def test_readme_quick_start_has_two_commands_run_verbatim_by_ci() -> None:
+    commands = _quick_start_commands()
+    assert len(commands) == 2
+    assert "pipeline run" in commands[0]
+    assert "pytest" in commands[1]
+    ci_lines = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert [line for line in ci_lines if line.startswith("python")] == commands
+
+
+@pytest.mark.parametrize("arguments", [["check", "."], ["format", "--check", "."]])
+def test_ruff(arguments: list[str]) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", *arguments],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
