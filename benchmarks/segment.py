@@ -155,6 +155,27 @@ def time_segmenters(
     return ours, pysbd_timing, ours_subset, document
 
 
+def time_scaling(release: str, rules: SegmentationRules, console: Console) -> None:
+    """Parse + segment one ever larger release: seconds per MB stay flat if time is linear."""
+    table = Table(title="Scaling: one release of growing size (parse + segment)")
+    for column in ("MB", "segments", "seconds", "s per MB"):
+        table.add_column(column, justify="right")
+    unit = (release + "\n").encode("utf-8")
+    per_mb = []
+    for megabytes in (1.25, 2.5, 5, 10):
+        data = unit * math.ceil(megabytes * MB / len(unit))
+        start = time.perf_counter()
+        segmented = segment_document(parse_document(data, Path("big.md"), "markdown"), rules=rules)
+        seconds = time.perf_counter() - start
+        per_mb.append(seconds / (len(data) / MB))
+        table.add_row(
+            f"{len(data) / MB:.2f}", str(len(segmented.segments)), f"{seconds:.2f}",
+            f"{per_mb[-1]:.3f}",
+        )  # fmt: skip
+    console.print(table)
+    console.print(f"s per MB at 10 MB / at 1.25 MB: {per_mb[-1] / per_mb[0]:.2f} (1.0 = linear)")
+
+
 @dataclass(frozen=True)
 class Case:
     number: int
@@ -283,6 +304,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         console.print(f"{name} misses ({len(misses)}, first {shown}):")
         for case, got in misses[:shown]:
             console.print(Text(f"  {describe_miss(case, got)}"))
+
+    time_scaling(releases[0], rules, console)
 
     throughput_met = ratio >= THROUGHPUT_GOAL
     accuracy_met = sum(ours_right) >= sum(theirs_right)

@@ -17,8 +17,8 @@ from rich.table import Table
 from pipeline import __version__
 from pipeline.errors import PipelineError
 from pipeline.layout import Layout
+from pipeline.run import RunReport, segment_release
 from pipeline.run import run as run_job
-from pipeline.run import segment_release
 from pipeline.segment import Level, load_rules
 
 EXIT_OK = 0
@@ -177,6 +177,7 @@ def run(
                     "words": result.words,
                     "output": str(result.output),
                     "written": result.written,
+                    "warnings": list(result.warnings),
                 }
                 for result in report.results
             ],
@@ -188,20 +189,23 @@ def run(
         sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
     else:
         _print_run_summary(report)
+    for result in report.results:
+        for warning in result.warnings:
+            stderr.print(f"[yellow]warning:[/] {result.path}: {warning}", highlight=False)
     for failure in report.failures:
         stderr.print(f"[bold red]error:[/] {failure.message}", highlight=False)
     if report.failures:
         raise typer.Exit(EXIT_INPUT)
 
 
-def _print_run_summary(report) -> None:  # type: ignore[no-untyped-def]
+def _print_run_summary(report: RunReport) -> None:
     table = Table(title="Segmented releases")
-    table.add_column("release")
+    table.add_column("release", overflow="fold")
     table.add_column("format")
     table.add_column("blocks", justify="right")
     table.add_column("segments", justify="right")
     table.add_column("words", justify="right")
-    table.add_column("output")
+    table.add_column("output", overflow="fold")
     for result in report.results:
         output = str(result.output) + ("" if result.written else " (unchanged)")
         table.add_row(

@@ -27,6 +27,7 @@ class ReleaseResult:
     words: int
     output: Path
     written: bool  # False when the output already held the same bytes
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,7 @@ def run(
                 words=sum(segment.words for segment in segments),
                 output=output,
                 written=written,
+                warnings=segmented.document.warnings,
             )
         )
     return RunReport(tuple(results), tuple(failures))

@@ -167,3 +167,11 @@ def test_bad_rules_file_is_a_clear_error(tmp_path: Path, content: str, message: 
     with pytest.raises(InputError, match=message) as caught:
         load_rules([path])
     assert str(path) in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("source", "format"),
+    [("<p>&nbsp;</p><p>&auml;</p>", "html"), ("&nbsp;\n\n&auml;\n", "markdown")],
+)
+def test_entities_count_as_what_they_stand_for(source: str, format: str) -> None:
+    assert texts(source, format) == ["&auml;"]

@@ -9,11 +9,14 @@ run, so the round trip stays exact and the content is still translated.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 
 from markdown_it import MarkdownIt
 from markdown_it.helpers import parseLinkDestination, parseLinkTitle
+from markdown_it.rules_block import table as gfm_table
+from markdown_it.rules_block.state_block import StateBlock
 from markdown_it.token import Token
 
 from pipeline.document.model import (
@@ -29,13 +32,29 @@ from pipeline.document.model import (
     pair_codes,
 )
 
+
+def _table_rule(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    """GFM tables, noting the columns of each row's content inside any list or quote."""
+    first_new = len(state.tokens)
+    if not gfm_table(state, start_line, end_line, silent):
+        return False
+    for token in state.tokens[first_new:]:
+        if token.type == "tr_open" and token.map:
+            line = token.map[0]
+            line_start = state.src.rfind("\n", 0, state.bMarks[line]) + 1
+            content_start = state.bMarks[line] + state.tShift[line]
+            token.meta["columns"] = (content_start - line_start, state.eMarks[line] - line_start)
+    return True
+
+
 _PARSER = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
 # Keep escapes and entities as their own tokens: their ``markup`` is the source form.
 _PARSER.core.ruler.disable("text_join")
+# Line endings are normalised to "\n" before parsing, so columns map back, offsets do not.
+_PARSER.block.ruler.at("table", _table_rule, {"alt": ["paragraph", "reference"]})
 
-# A line ending inside a block plus the next line's indentation and block-quote markers.
-_SOFT_BREAK = re.compile(r"[ \t]*(?:\r\n|\r|\n)[ \t>]*")
-_HARD_BREAK = re.compile(r"(?:\\|[ \t]*)(?:\r\n|\r|\n)[ \t>]*")
+_LINE_END = re.compile(r"\r\n|\r|\n")
+_LINE_PREFIX = re.compile(r"[ \t>]*")  # indentation and block-quote markers
 _SPACE = re.compile(r"[ \t]*(?:(?:\r\n|\r|\n)[ \t>]*)?")
 
 _DELIMITED = {
@@ -64,7 +83,7 @@ def read_markdown(text: str) -> tuple[tuple[Block, ...], tuple[str, ...]]:
         elif token.type in ("blockquote_close", "list_item_close"):
             containers.pop()
         elif token.type == "tr_open" and token.map:
-            cells = _row_cells(text, lines, token.map[0])
+            cells = _row_cells(text, lines, token)
         elif token.type.endswith("_open"):
             opener = token
         elif token.type == "inline" and token.map and opener:
@@ -94,7 +113,8 @@ def _make_block(
     is_cell: bool,
 ) -> Block:
     start, limit = span
-    aligned = _align(token.children or [], text, start, limit)
+    quotes = containers.count(BlockKind.BLOCK_QUOTE)
+    aligned = _align(token.children or [], text, start, limit, quotes)
     if aligned is None:
         end = limit if is_cell else _fallback_end(text, lines, token, start)
         parts: tuple[Part, ...] = (text[start:end],)
@@ -149,40 +169,44 @@ def _fallback_end(text: str, lines: LineIndex, token: Token, start: int) -> int:
     return index + len(content_lines[-1]) if index >= 0 else line_end
 
 
-def _row_cells(text: str, lines: LineIndex, number: int) -> list[tuple[int, int]]:
-    """Spans of the cells of a table row, split at unescaped pipes and trimmed."""
-    start, end = _line_span(text, lines, number)
-    bounds = [start]
-    index = start
-    while index < end:
-        char = text[index]
-        if char == "\\":
-            index += 2
-            continue
-        if char == "|":
-            bounds.append(index)
-        index += 1
-    bounds.append(end)
-    spans = []
-    for left, right in itertools.pairwise(bounds):
-        left = left + 1 if text[left] == "|" else left
-        raw = text[left:right]
-        lead = len(raw) - len(raw.lstrip())
-        spans.append((left + lead, left + len(raw.rstrip())))
-    if spans and spans[0][0] == spans[0][1] and text[start:end].lstrip().startswith("|"):
-        spans.pop(0)
-    if spans and spans[-1][0] == spans[-1][1] and text[start:end].rstrip().endswith("|"):
-        spans.pop()
-    return spans
+def _row_cells(text: str, lines: LineIndex, row: Token) -> list[tuple[int, int]]:
+    """Spans of the cells of a table row, split like markdown-it does, and trimmed.
+
+    As in markdown-it, a pipe is escaped whenever a backslash precedes it.
+    """
+    assert row.map is not None
+    line_start = lines.starts[row.map[0]]
+    first, last = row.meta["columns"]
+    start, end = _strip(text, line_start + first, line_start + last)
+    pipes = [i for i in range(start, end) if text[i] == "|" and (i == start or text[i - 1] != "\\")]
+    bounds = [start - 1, *pipes, end]
+    cells = [(left + 1, right) for left, right in itertools.pairwise(bounds)]
+    if pipes and pipes[0] == start:
+        cells.pop(0)
+    if pipes and pipes[-1] == end - 1 and cells:
+        cells.pop()
+    return [_strip(text, left, right) for left, right in cells]
+
+
+def _strip(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
 
 
 def _align(
-    children: list[Token], text: str, pos: int, limit: int
+    children: list[Token], text: str, pos: int, limit: int, quotes: int
 ) -> tuple[tuple[Part, ...], int] | None:
-    """Map inline tokens onto the source from ``pos``; None where they do not fit."""
+    """Map inline tokens onto the source from ``pos``; None where they do not fit.
+
+    ``quotes`` is the number of block quotes around the block: the most ``>`` markers a
+    line break may take from the start of the next line.
+    """
     parts: list[Part] = []
     for child in children:
-        consumed = _consume(child, text, pos, limit)
+        consumed = _consume(child, text, pos, limit, quotes)
         if consumed is None:
             return None
         part, pos = consumed
@@ -192,7 +216,7 @@ def _align(
     return pair_codes(merge_text(parts)), pos
 
 
-def _consume(token: Token, text: str, pos: int, limit: int) -> tuple[Part, int] | None:
+def _consume(token: Token, text: str, pos: int, limit: int, quotes: int) -> tuple[Part, int] | None:
     kind = token.type
     if kind == "text":
         end = _match_text(text, pos, token.content, limit)
@@ -203,8 +227,7 @@ def _consume(token: Token, text: str, pos: int, limit: int) -> tuple[Part, int] 
         code_kind, role = _DELIMITED[kind]
         return _literal(text, pos, token.markup, (code_kind, role))
     if kind in ("softbreak", "hardbreak"):
-        pattern = _SOFT_BREAK if kind == "softbreak" else _HARD_BREAK
-        match = pattern.match(text, pos)
+        match = _break_pattern(kind == "hardbreak", quotes).match(text, pos)
         if match is None:
             return None
         code_kind = CodeKind.SOFT_BREAK if kind == "softbreak" else CodeKind.LINE_BREAK
@@ -224,9 +247,43 @@ def _consume(token: Token, text: str, pos: int, limit: int) -> tuple[Part, int] 
         end = _image_end(text, pos, limit)
         return None if end is None else (Code(CodeKind.IMAGE, Role.ISOLATED, text[pos:end]), end)
     if kind == "html_inline":
-        literal = _literal(text, pos, token.content, (CodeKind.HTML, html_role(token.content)))
-        return literal
+        end = _match_lines(text, pos, token.content)
+        role = html_role(token.content)
+        return None if end is None else (Code(CodeKind.HTML, role, text[pos:end]), end)
     return None
+
+
+@functools.cache
+def _break_pattern(hard: bool, quotes: int) -> re.Pattern[str]:
+    """A line ending in a block, with the next line's indentation and quote markers.
+
+    Taking no more ``>`` than there are block quotes leaves a literal ``>`` that opens
+    the next line ("    > 40 Grad") to the text.
+    """
+    before = r"(?:\\|[ \t]*)" if hard else r"[ \t]*"
+    return re.compile(rf"{before}(?:\r\n|\r|\n)[ \t]*(?:>[ \t]*){{0,{quotes}}}")
+
+
+def _match_lines(text: str, pos: int, content: str) -> int | None:
+    """End of ``content`` at ``pos``, where content spans lines as markdown-it passes them.
+
+    markdown-it turns every line ending into "\\n" and drops the container prefix of each
+    line (quote markers, list indentation), but keeps any further indentation.
+    """
+    index = pos
+    for number, piece in enumerate(content.split("\n")):
+        if number:
+            ending = _LINE_END.match(text, index)
+            if ending is None:
+                return None
+            prefix_end = _LINE_PREFIX.match(text, ending.end()).end()  # type: ignore[union-attr]
+            index = prefix_end - _LINE_PREFIX.match(piece).end()  # type: ignore[union-attr]
+            if index < ending.end():
+                return None
+        if not text.startswith(piece, index):
+            return None
+        index += len(piece)
+    return index
 
 
 def _literal(

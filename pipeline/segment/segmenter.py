@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import html
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -240,16 +241,20 @@ def _trim(view: _BlockView, start: int, end: int) -> tuple[int, int]:
 
 
 def _has_words(view: _BlockView, start: int, end: int) -> bool:
+    """Whether the span holds a letter outside codes (``&nbsp;`` is no letter, ``&auml;`` is)."""
+    pieces = []
     position = start
-    while position < end:
-        code = view.code_at(position)
-        if code is not None:
-            position = code[1]
-            continue
-        if view.text[position].isalpha():
-            return True
-        position += 1
-    return False
+    first = bisect.bisect_left(view.code_starts, start)
+    for code_start, code_end, _ in view.codes[first:]:
+        if code_start >= end:
+            break
+        pieces.append(view.text[position:code_start])
+        position = code_end
+    pieces.append(view.text[position:end])
+    plain = "".join(pieces)
+    if "&" in plain:
+        plain = html.unescape(plain)
+    return any(char.isalpha() for char in plain)
 
 
 def _sentence_cuts(view: _BlockView, rules: SegmentationRules) -> list[tuple[int, int]]:
@@ -469,7 +474,10 @@ def _build_block(
 
 
 def _segment_id(text: str, occurrence: int) -> str:
-    """Depends only on the segment's own text, so edits elsewhere leave it alone."""
+    """A hash of the segment's text, so editing other paragraphs leaves it alone.
+
+    Later copies of the same text are numbered (``-2``, ``-3``) in document order.
+    """
     digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
     return digest if occurrence == 1 else f"{digest}-{occurrence}"
 
@@ -477,22 +485,26 @@ def _segment_id(text: str, occurrence: int) -> str:
 def _balancing_markup(
     view: _BlockView, spans: list[tuple[int, int]]
 ) -> tuple[list[list[Code]], list[list[Code]]]:
-    """Codes to reopen at the start and to close at the end of each segment."""
+    """Codes to reopen at the start and to close at the end of each segment.
+
+    A segment needs a pair's opening code when the pair opened before the segment, and
+    its closing code when the pair closes after it, wherever (segment or gap) that is.
+    """
     leads: list[list[tuple[int, Code]]] = [[] for _ in spans]
     trails: list[list[tuple[int, Code]]] = [[] for _ in spans]
-    starts = [start for start, _ in spans]
+    ends = [end for _, end in spans]
     for code_start, _, code in view.codes:
         if code.role is not Role.OPEN or code.pair is None:
             continue
         close_start, _, close = view.by_part[code.pair]
-        first = _segment_containing(spans, starts, code_start)
-        last = _segment_containing(spans, starts, close_start)
-        if first is None or last is None or first == last:
-            continue
-        for number in range(first, last):
-            trails[number].append((code_start, close))
-        for number in range(first + 1, last + 1):
-            leads[number].append((code_start, code))
+        number = bisect.bisect_right(ends, code_start)
+        while number < len(spans) and spans[number][0] <= close_start:
+            start, end = spans[number]
+            if code_start < start:
+                leads[number].append((code_start, code))
+            if close_start >= end:
+                trails[number].append((code_start, close))
+            number += 1
     lead_codes = [[code for _, code in sorted(items, key=_first)] for items in leads]
     trail_codes = [
         [code for _, code in sorted(items, key=_first, reverse=True)] for items in trails
@@ -502,15 +514,6 @@ def _balancing_markup(
 
 def _first(item: tuple[int, Code]) -> int:
     return item[0]
-
-
-def _segment_containing(
-    spans: list[tuple[int, int]], starts: list[int], position: int
-) -> int | None:
-    index = bisect.bisect_right(starts, position) - 1
-    if index >= 0 and spans[index][0] <= position < spans[index][1]:
-        return index
-    return None
 
 
 def _code_spans(
