@@ -108,22 +108,29 @@ CHARACTER_REFERENCE = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z
 
 
 def translatable_letters(parts: Sequence[str | Code]) -> list[int]:
-    """Offsets of the letters that are text, not markup (``&amp;`` is no letter)."""
+    """Offsets of the letters that are text, not markup.
+
+    A character reference counts as one letter (at its "&") when it stands for a letter
+    (``&auml;``, ``&#228;``) and as none otherwise (``&amp;``, ``&nbsp;``).
+    """
     letters = []
     offset = 0
     for part in parts:
         if isinstance(part, Code):
             offset += len(part.source)
             continue
-        markup = set()
+        inside_reference = set()
         for reference in CHARACTER_REFERENCE.finditer(part):
-            if not html.unescape(reference.group()).isalpha():
-                markup.update(range(reference.start(), reference.end()))
+            inside_reference.update(range(reference.start(), reference.end()))
+            if html.unescape(reference.group()).isalpha():
+                letters.append(offset + reference.start())
         letters.extend(
-            offset + i for i, char in enumerate(part) if char.isalpha() and i not in markup
+            offset + i
+            for i, char in enumerate(part)
+            if char.isalpha() and i not in inside_reference
         )
         offset += len(part)
-    return letters
+    return sorted(letters)
 
 
 def check_segment_codes(segment: Segment, parts: Sequence[str | Code], start: int) -> None:

@@ -12,6 +12,7 @@ import hashlib
 import html
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -216,24 +217,15 @@ def _segment_spans(
 
 
 def _trim(view: _BlockView, start: int, end: int) -> tuple[int, int]:
-    text = view.text
-    while start < end:
-        code = view.code_at(start)
-        if code is not None:
-            if not code[2].is_break:
-                break
-            start = code[1]
-        elif text[start].isspace():
-            start += 1
-        else:
-            break
+    """Move the span's ends inward past whitespace and line breaks."""
+    start = _skip(view, start, end, lambda code: code.is_break, str.isspace)
     while end > start:
         code = view.code_ending_at(end)
         if code is not None:
             if not code[2].is_break:
                 break
             end = code[0]
-        elif text[end - 1].isspace():
+        elif view.text[end - 1].isspace():
             end -= 1
         else:
             break
@@ -311,34 +303,44 @@ def _judge(
     return None
 
 
-def _skip_closers(view: _BlockView, position: int) -> int:
+def _skip(
+    view: _BlockView,
+    position: int,
+    limit: int,
+    skip_code: Callable[[Code], bool],
+    skip_char: Callable[[str], bool],
+) -> int:
+    """The first position from ``position`` whose code or character is not to be skipped."""
     text = view.text
-    while position < len(text):
+    while position < limit:
         code = view.code_at(position)
         if code is not None:
-            if code[2].role is not Role.CLOSE:
+            if not skip_code(code[2]):
                 break
             position = code[1]
-        elif text[position] in _CLOSERS or text[position] in ".!?…":
+        elif skip_char(text[position]):
             position += 1
         else:
             break
     return position
+
+
+def _skip_closers(view: _BlockView, position: int) -> int:
+    """Past closing quotes, brackets, closing markup and further terminators."""
+    return _skip(
+        view,
+        position,
+        len(view.text),
+        lambda code: code.role is Role.CLOSE,
+        lambda char: char in _CLOSERS or char in ".!?…",
+    )
 
 
 def _skip_space(view: _BlockView, position: int) -> int:
-    text = view.text
-    while position < len(text):
-        code = view.code_at(position)
-        if code is not None:
-            if code[2].kind is not CodeKind.SOFT_BREAK:
-                break
-            position = code[1]
-        elif text[position].isspace():
-            position += 1
-        else:
-            break
-    return position
+    """Past whitespace and soft line breaks (a hard line break is a cut of its own)."""
+    return _skip(
+        view, position, len(view.text), lambda code: code.kind is CodeKind.SOFT_BREAK, str.isspace
+    )
 
 
 def _next_word(view: _BlockView, position: int) -> str | None:
