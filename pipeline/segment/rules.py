@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -39,8 +40,7 @@ def normalise_abbreviation(text: str) -> str:
 
 def load_rules(extra: Sequence[Path] = (), language: str = "de") -> SegmentationRules:
     """The bundled rules for ``language``, extended by the user's files."""
-    bundled = resources.files("pipeline.segment") / "data" / f"{language}.toml"
-    rules = _parse(bundled.read_text(encoding="utf-8"), Path(str(bundled)))
+    rules = _bundled_rules(language)
     for path in extra:
         try:
             content = Path(path).read_text(encoding="utf-8")
@@ -50,6 +50,12 @@ def load_rules(extra: Sequence[Path] = (), language: str = "de") -> Segmentation
             raise InputError("not valid UTF-8", path=path, fix="save it as UTF-8") from None
         rules = rules.merged(_parse(content, Path(path)))
     return rules
+
+
+@functools.cache
+def _bundled_rules(language: str) -> SegmentationRules:
+    bundled = resources.files("pipeline.segment") / "data" / f"{language}.toml"
+    return _parse(bundled.read_text(encoding="utf-8"), Path(str(bundled)))
 
 
 def _parse(content: str, path: Path) -> SegmentationRules:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import html
+import itertools
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -133,15 +134,17 @@ def segment_document(
     seen: Counter[str] = Counter()
     blocks = []
     for index, block in enumerate(document.blocks):
-        spans = _segment_spans(block, level, rules)
-        blocks.append(_build_block(document, index, block, spans, lines, seen))
+        view = _BlockView(block)
+        spans = _segment_spans(view, block.kind, level, rules)
+        blocks.append(_build_block(index, block, view, spans, lines, seen))
     return SegmentedDocument(document, tuple(blocks), level)
 
 
 def segment_text(text: str, rules: SegmentationRules | None = None) -> list[str]:
     """Split one paragraph of plain text into sentences."""
     block = Block(BlockKind.PARAGRAPH, "p", 0, len(text), 1, (text,))
-    return [text[start:end] for start, end in _segment_spans(block, Level.SENTENCE, rules)]
+    spans = _segment_spans(_BlockView(block), block.kind, Level.SENTENCE, rules or load_rules())
+    return [text[start:end] for start, end in spans]
 
 
 def rebuild(segmented: SegmentedDocument, translations: dict[str, str] | None = None) -> bytes:
@@ -195,16 +198,15 @@ class _BlockView:
 
 
 def _segment_spans(
-    block: Block, level: Level, rules: SegmentationRules | None
+    view: _BlockView, kind: BlockKind, level: Level, rules: SegmentationRules
 ) -> list[tuple[int, int]]:
     """Offsets (in the block text) of the translatable segments, trimmed."""
-    view = _BlockView(block)
     cuts: list[tuple[int, int]] = []
     for start, end, code in view.codes:
         if code.kind is CodeKind.LINE_BREAK and level is Level.SENTENCE:
             cuts.append((start, end))
-    if level is Level.SENTENCE and block.kind is not BlockKind.HEADING:
-        cuts.extend(_sentence_cuts(view, rules or load_rules()))
+    if level is Level.SENTENCE and kind is not BlockKind.HEADING:
+        cuts.extend(_sentence_cuts(view, rules))
     cuts.sort()
     spans = []
     cursor = 0
@@ -237,7 +239,7 @@ def _has_words(view: _BlockView, start: int, end: int) -> bool:
     pieces = []
     position = start
     first = bisect.bisect_left(view.code_starts, start)
-    for code_start, code_end, _ in view.codes[first:]:
+    for code_start, code_end, _ in itertools.islice(view.codes, first, None):
         if code_start >= end:
             break
         pieces.append(view.text[position:code_start])
@@ -439,14 +441,13 @@ def _previous_token(text: str, position: int) -> tuple[str, int] | None:
 
 
 def _build_block(
-    document: Document,
     index: int,
     block: Block,
+    view: _BlockView,
     spans: list[tuple[int, int]],
     lines: LineIndex,
     seen: Counter[str],
 ) -> SegmentedBlock:
-    view = _BlockView(block)
     text = view.text
     leads, trails = _balancing_markup(view, spans)
     segments = []
@@ -528,7 +529,7 @@ def _code_spans(
         offset += len(code.source)
     shift = offset - start
     first = bisect.bisect_left(view.code_starts, start)
-    for code_start, code_end, code in view.codes[first:]:
+    for code_start, code_end, code in itertools.islice(view.codes, first, None):
         if code_start >= end:
             break
         spans.append(CodeSpan(code_start + shift, code_end + shift, code))
