@@ -301,3 +301,12 @@ def test_huge_single_paragraph_and_whitespace_runs() -> None:
         assert rebuild(segmented) == data
     data = b"<p>" + b" " * 300_000 + b"a<b" * 20_000 + b"</p>"
     assert_round_trip(data, "html")
+
+
+def test_one_paragraph_with_many_codes_and_sentences() -> None:
+    """Guards against per-segment work that grows with the block (it once did)."""
+    data = b"Satz *eins* und [Link](https://x.de). " * 30_000
+    segmented = segment_document(parse_document(data, Path("x"), "markdown"))
+    assert len(segmented.segments) == 30_000
+    assert all(len(segment.codes) == 4 for segment in segmented.segments)
+    assert rebuild(segmented) == data

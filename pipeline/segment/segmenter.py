@@ -10,10 +10,9 @@ from __future__ import annotations
 import bisect
 import hashlib
 import html
-import itertools
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -196,6 +195,11 @@ class _BlockView:
     def code_ending_at(self, position: int) -> tuple[int, int, Code] | None:
         return self.code_at(position - 1) if position > 0 else None
 
+    def codes_from(self, offset: int) -> Iterator[tuple[int, int, Code]]:
+        """The codes that start at or after ``offset``, in order (without copying the list)."""
+        for index in range(bisect.bisect_left(self.code_starts, offset), len(self.codes)):
+            yield self.codes[index]
+
 
 def _segment_spans(
     view: _BlockView, kind: BlockKind, level: Level, rules: SegmentationRules
@@ -238,8 +242,7 @@ def _has_words(view: _BlockView, start: int, end: int) -> bool:
     """Whether the span holds a letter outside codes (``&nbsp;`` is no letter, ``&auml;`` is)."""
     pieces = []
     position = start
-    first = bisect.bisect_left(view.code_starts, start)
-    for code_start, code_end, _ in itertools.islice(view.codes, first, None):
+    for code_start, code_end, _ in view.codes_from(start):
         if code_start >= end:
             break
         pieces.append(view.text[position:code_start])
@@ -528,8 +531,7 @@ def _code_spans(
         spans.append(CodeSpan(offset, offset + len(code.source), code, synthetic=True))
         offset += len(code.source)
     shift = offset - start
-    first = bisect.bisect_left(view.code_starts, start)
-    for code_start, code_end, code in itertools.islice(view.codes, first, None):
+    for code_start, code_end, code in view.codes_from(start):
         if code_start >= end:
             break
         spans.append(CodeSpan(code_start + shift, code_end + shift, code))
