@@ -75,7 +75,7 @@ def read_markdown(text: str) -> tuple[tuple[Block, ...], tuple[str, ...]]:
     warnings: list[str] = []
     containers: list[BlockKind] = []
     opener: Token | None = None
-    cells: list[tuple[int, int]] = []
+    cells: list[tuple[int, int]] = []  # the current row's cell spans, last cell first
     for token in tokens:
         if token.type in ("blockquote_open", "list_item_open"):
             kind = BlockKind.BLOCK_QUOTE if token.type == "blockquote_open" else BlockKind.LIST_ITEM
@@ -83,12 +83,12 @@ def read_markdown(text: str) -> tuple[tuple[Block, ...], tuple[str, ...]]:
         elif token.type in ("blockquote_close", "list_item_close"):
             containers.pop()
         elif token.type == "tr_open" and token.map:
-            cells = _row_cells(text, lines, token)
+            cells = _row_cells(text, lines, token)[::-1]
         elif token.type.endswith("_open"):
             opener = token
         elif token.type == "inline" and token.map and opener:
             is_cell = opener.type in ("th_open", "td_open")
-            span = (cells.pop(0) if cells else None) if is_cell else None
+            span = (cells.pop() if cells else None) if is_cell else None
             if not token.content.strip() or (is_cell and span is None):
                 continue
             if not is_cell:
