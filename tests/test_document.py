@@ -98,6 +98,12 @@ def test_markdown_soft_and_hard_breaks_in_block_quote() -> None:
     ]
 
 
+def test_markdown_gender_stars_are_text_not_emphasis() -> None:
+    document = parse("Ärzt*innen und Pfleger*innen, Patient*in und *kursiv*.\n")
+    assert codes(document, 0) == [(CodeKind.EMPHASIS, "*"), (CodeKind.EMPHASIS, "*")]
+    assert document.blocks[0].parts[0] == "Ärzt*innen und Pfleger*innen, Patient*in und "
+
+
 def test_markdown_setext_heading_and_reference_link() -> None:
     document = parse("Ein Titel\n=========\n\nSiehe [hier][ref].\n\n[ref]: https://drg.de\n")
     assert kinds(document) == [

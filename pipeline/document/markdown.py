@@ -213,7 +213,43 @@ def _align(
         parts.append(part)
     if pos > limit:
         return None
-    return pair_codes(merge_text(parts)), pos
+    return _gender_stars_as_text(pair_codes(merge_text(parts))), pos
+
+
+_GENDER_SUFFIX = re.compile(r"in(?:nen)?\b")
+
+
+def _gender_stars_as_text(parts: tuple[Part, ...]) -> tuple[Part, ...]:
+    """Keep the gender star of "Ärzt*innen" as text, not as emphasis.
+
+    CommonMark reads "Ärzt*innen und Pfleger*innen" as emphasis; the author meant the
+    gender form, and the translator must see it as written. The bytes do not change.
+    """
+    starred = set()
+    for index, part in enumerate(parts):
+        if (
+            isinstance(part, Code)
+            and part.kind is CodeKind.EMPHASIS
+            and part.source == "*"
+            and part.pair is not None
+            and _is_gender_star(parts, index)
+        ):
+            starred.update((index, part.pair))
+    if not starred:
+        return parts
+    plain = [part.source if index in starred else part for index, part in enumerate(parts)]
+    return pair_codes(merge_text(plain))
+
+
+def _is_gender_star(parts: tuple[Part, ...], index: int) -> bool:
+    before = parts[index - 1] if index > 0 else ""
+    after = parts[index + 1] if index + 1 < len(parts) else ""
+    return (
+        isinstance(before, str)
+        and before[-1:].isalpha()
+        and isinstance(after, str)
+        and _GENDER_SUFFIX.match(after) is not None
+    )
 
 
 def _consume(token: Token, text: str, pos: int, limit: int, quotes: int) -> tuple[Part, int] | None:
