@@ -16,6 +16,7 @@ from rich.table import Table
 
 from pipeline import __version__
 from pipeline.errors import PipelineError
+from pipeline.files import find_releases
 from pipeline.layout import Layout
 from pipeline.run import RunReport, segment_release
 from pipeline.run import run as run_job
@@ -160,12 +161,13 @@ def run(
         transient=True,
         disable=as_json or not stderr.is_terminal,
     ) as progress:
-        task = progress.add_task("segmenting", total=None)
+        releases = find_releases(files or [layout.releases])
+        task = progress.add_task("segmenting", total=len(releases))
 
         def advance(path: Path) -> None:
             progress.update(task, advance=1, description=f"segmenting {path.name}")
 
-        report = run_job(layout, files or [], level, rules, encoding, advance)
+        report = run_job(layout, releases, level, rules, encoding, advance)
     if as_json:
         summary = {
             "releases": [
