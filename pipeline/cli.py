@@ -18,6 +18,7 @@ from pipeline import __version__
 from pipeline.errors import PipelineError
 from pipeline.files import find_releases
 from pipeline.layout import Layout
+from pipeline.mt import packages
 from pipeline.run import RunReport, segment_release
 from pipeline.run import run as run_job
 from pipeline.segment import Level, load_rules
@@ -229,6 +230,123 @@ def _print_run_summary(report: RunReport) -> None:
             "",
         )
     stdout.print(table)
+
+
+models_app = typer.Typer(help="Manage Argos Translate packages.", no_args_is_help=True)
+app.add_typer(models_app, name="models")
+
+ModelsDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--dir",
+        envvar="PIPELINE_MODELS_DIR",
+        help="Package directory (default: Argos Translate's own, ARGOS_PACKAGES_DIR).",
+        file_okay=False,
+    ),
+]
+IndexOption = Annotated[
+    str, typer.Option("--index-url", help="The Argos package index (index.json).")
+]
+
+
+def _models_dir(directory: Path | None) -> Path:
+    return directory or packages.default_packages_dir()
+
+
+@models_app.command("list")
+@reports_errors
+def models_list(
+    directory: ModelsDirOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show the installed packages: pair, version, size, path.
+
+    Example: pipeline models list
+    """
+    installed = packages.list_packages(_models_dir(directory))
+    if as_json:
+        sys.stdout.write(json.dumps([p.as_dict() for p in installed], indent=2) + "\n")
+        return
+    table = Table(title=f"Installed packages in {_models_dir(directory)}")
+    for column in ("pair", "version", "size", "path"):
+        table.add_column(column, justify="right" if column == "size" else "left")
+    for package in installed:
+        size = f"{package.size / 1024**2:.1f} MB"
+        table.add_row(package.pair, package.version, size, str(package.path))
+    stdout.print(table)
+    if not installed:
+        stdout.print("No packages installed. Install one with `pipeline models install de en`.")
+
+
+@models_app.command("available")
+@reports_errors
+def models_available(
+    index_url: IndexOption = packages.DEFAULT_INDEX_URL,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List the packages of the Argos package index (needs the network).
+
+    Example: pipeline models available
+    """
+    listed = packages.available_packages(index_url)
+    if as_json:
+        records = [{"from": p.from_code, "to": p.to_code, "version": p.version} for p in listed]
+        sys.stdout.write(json.dumps(records, indent=2) + "\n")
+        return
+    table = Table(title="Argos package index")
+    table.add_column("pair")
+    table.add_column("version")
+    for package in listed:
+        table.add_row(f"{package.from_code}→{package.to_code}", package.version)
+    stdout.print(table)
+
+
+@models_app.command("install")
+@reports_errors
+def models_install(
+    pair: Annotated[
+        list[str] | None, typer.Argument(help="FROM TO language codes, e.g. de en.")
+    ] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option(
+            "--file", help="Install a downloaded .argosmodel file (offline).", dir_okay=False
+        ),
+    ] = None,
+    directory: ModelsDirOption = None,
+    index_url: IndexOption = packages.DEFAULT_INDEX_URL,
+) -> None:
+    """Install a package: FROM TO from the Argos index (network), or --file X.argosmodel.
+
+    Examples: pipeline models install de en; pipeline models install --file de_en.argosmodel
+    """
+    target = _models_dir(directory)
+    if pair is not None and len(pair) != 2:
+        raise typer.BadParameter("give two language codes, FROM and TO (e.g. de en)")
+    expected = (pair[0], pair[1]) if pair else None
+    if file is not None:
+        installed = packages.install_file(file, target, expected)
+    elif expected is not None:
+        stderr.print(f"downloading the {expected[0]}→{expected[1]} package from {index_url}")
+        installed = packages.install_from_index(expected[0], expected[1], target, index_url)
+    else:
+        raise typer.BadParameter("give FROM TO, or --file X.argosmodel")
+    stdout.print(f"installed {installed.pair} {installed.version} in {installed.path}")
+
+
+@models_app.command("remove")
+@reports_errors
+def models_remove(
+    source: Annotated[str, typer.Argument(help="Source language code.")],
+    target: Annotated[str, typer.Argument(help="Target language code.")],
+    directory: ModelsDirOption = None,
+) -> None:
+    """Remove an installed package.
+
+    Example: pipeline models remove de en
+    """
+    removed = packages.remove_package(_models_dir(directory), source, target)
+    stdout.print(f"removed {removed.pair} from {removed.path}")
 
 
 def main() -> None:

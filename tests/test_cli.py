@@ -33,7 +33,16 @@ def test_version() -> None:
     assert __version__ in result.output
 
 
-@pytest.mark.parametrize("command", [[], ["segment"], ["run"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["segment"],
+        ["run"],
+        ["models"],
+        *(["models", c] for c in ("list", "available", "install", "remove")),
+    ],
+)
 def test_every_command_has_help(command: list[str]) -> None:
     result = runner.invoke(app, [*command, "--help"])
     assert result.exit_code == 0

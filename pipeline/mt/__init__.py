@@ -1,0 +1,1 @@
+"""Machine translation with Argos Translate packages (model management for now)."""
