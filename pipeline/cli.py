@@ -19,6 +19,7 @@ from pipeline.errors import PipelineError
 from pipeline.files import find_releases
 from pipeline.layout import Layout
 from pipeline.mt import packages
+from pipeline.mt.cache import TranslationCache
 from pipeline.run import RunReport, segment_release
 from pipeline.run import run as run_job
 from pipeline.segment import Level, load_rules
@@ -347,6 +348,56 @@ def models_remove(
     """
     removed = packages.remove_package(_models_dir(directory), source, target)
     stdout.print(f"removed {removed.pair} from {removed.path}")
+
+
+cache_app = typer.Typer(help="Inspect or clear the translation cache.", no_args_is_help=True)
+app.add_typer(cache_app, name="cache")
+ProjectOption = Annotated[
+    Path, typer.Option("--project", help="Project directory.", file_okay=False)
+]
+
+
+@cache_app.command("stats")
+@reports_errors
+def cache_stats(
+    project: ProjectOption = Path("."),
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show the size of the translation cache, per model route.
+
+    Example: pipeline cache stats
+    """
+    with TranslationCache(Layout(project).cache) as cache:
+        stats = cache.stats()
+    if as_json:
+        record = {
+            "path": str(stats.path),
+            "entries": stats.entries,
+            "bytes": stats.bytes,
+            "routes": stats.routes,
+        }
+        sys.stdout.write(json.dumps(record, indent=2) + "\n")
+        return
+    table = Table(title=f"Translation cache {stats.path} ({stats.bytes / 1024**2:.1f} MB)")
+    table.add_column("route")
+    table.add_column("entries", justify="right")
+    for route, count in sorted(stats.routes.items()):
+        table.add_row(route, str(count))
+    table.add_section()
+    table.add_row("total", str(stats.entries))
+    stdout.print(table)
+
+
+@cache_app.command("clear")
+@reports_errors
+def cache_clear(project: ProjectOption = Path(".")) -> None:
+    """Delete every cached machine translation (reviewed PO entries are not touched).
+
+    Example: pipeline cache clear
+    """
+    with TranslationCache(Layout(project).cache) as cache:
+        removed = cache.clear()
+    stdout.print(f"removed {removed} cached translations")
 
 
 def main() -> None:

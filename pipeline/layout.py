@@ -18,5 +18,10 @@ class Layout:
     def out(self) -> Path:
         return self.root / "out"
 
+    @property
+    def cache(self) -> Path:
+        """The translation cache (machine output only: safe to delete)."""
+        return self.root / ".pipeline" / "mt-cache.sqlite3"
+
     def segments_file(self, stem: str) -> Path:
         return self.out / "segments" / f"{stem}.jsonl"
