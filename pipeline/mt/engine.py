@@ -1,0 +1,275 @@
+"""Batched, cached, guarded translation with Argos packages through CTranslate2.
+
+Argos's own ``translate()`` splits sentences (downloading a model when it has none) and
+decodes one short call at a time. Here every segment of a run goes through the model of
+its language pair in a few ``translate_batch`` calls, sorted by length and cut into
+token-bounded batches, with each package loaded once per process. Pairs without a direct
+package pivot through English.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from pipeline.mt.cache import TranslationCache, cache_key
+from pipeline.mt.packages import ModelError, PackageInfo, list_packages
+
+PIVOT = "en"
+
+
+@dataclass(frozen=True)
+class DecodingOptions:
+    """How the models decode. The defaults suit a 2-core CPU."""
+
+    beam_size: int = 4
+    length_penalty: float = 0.2  # as Argos Translate uses it
+    compute_type: str = "int8"
+    inter_threads: int = 1
+    intra_threads: int = 2
+    max_batch_tokens: int = 4096  # source tokens × sentences per translate_batch call
+    max_length_ratio: float = 3.0  # output tokens per source token, before the guard stops it
+    max_length_extra: int = 16
+    retry_no_repeat_ngram_size: int = 3  # used when the first output runs away
+
+    def cache_fields(self) -> dict[str, object]:
+        """The options that change the output (threads and batching do not)."""
+        fields = asdict(self)
+        for name in ("inter_threads", "intra_threads", "max_batch_tokens"):
+            fields.pop(name)
+        return fields
+
+
+@dataclass(frozen=True)
+class Translation:
+    text: str
+    route: str  # e.g. "de→en→fr"
+    cached: bool = False
+    warnings: tuple[str, ...] = field(default=())
+
+
+class _LoadedModel:
+    """One Argos package: its CTranslate2 translator and its tokenizer."""
+
+    def __init__(self, package: PackageInfo, options: DecodingOptions) -> None:
+        import ctranslate2  # imported here: listing packages must not need it
+
+        self.package = package
+        metadata = json.loads((package.path / "metadata.json").read_text(encoding="utf-8"))
+        self.target_prefix = str(metadata.get("target_prefix", ""))
+        self.tokenizer = _tokenizer_for(package)
+        try:
+            self.translator = ctranslate2.Translator(
+                str(package.path / "model"),
+                device="cpu",
+                compute_type=options.compute_type,
+                inter_threads=options.inter_threads,
+                intra_threads=options.intra_threads,
+            )
+        except (RuntimeError, ValueError) as error:
+            raise ModelError(
+                f"the model of the {package.pair} package cannot be loaded ({error})",
+                path=package.path,
+                fix=f"reinstall it: pipeline models install {package.from_code} {package.to_code}",
+            ) from None
+        self.fingerprint = _fingerprint(package)
+
+    def encode(self, text: str) -> list[str]:
+        return list(self.tokenizer.encode(text))
+
+    def decode(self, tokens: list[str]) -> str:
+        if self.target_prefix and tokens and tokens[0] == self.target_prefix:
+            tokens = tokens[1:]
+        return self.tokenizer.decode(tokens).strip()
+
+
+def _tokenizer_for(package: PackageInfo):  # type: ignore[no-untyped-def]
+    from argostranslate.tokenizer import BPETokenizer, SentencePieceTokenizer
+
+    sentencepiece = package.path / "sentencepiece.model"
+    if sentencepiece.is_file():
+        return SentencePieceTokenizer(sentencepiece)
+    bpe = package.path / "bpe.model"
+    if bpe.is_file():
+        return BPETokenizer(bpe, package.from_code, package.to_code)
+    raise ModelError("the package has neither sentencepiece.model nor bpe.model", path=package.path)
+
+
+def _fingerprint(package: PackageInfo) -> str:
+    """Identifies the model weights, so a new model version never reuses old output."""
+    digest = hashlib.sha256()
+    for name in ("metadata.json", "model/config.json"):
+        candidate = package.path / name
+        if candidate.is_file():
+            digest.update(candidate.read_bytes())
+    weights = package.path / "model" / "model.bin"
+    if weights.is_file():
+        stat = weights.stat()
+        digest.update(f"{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return f"{package.from_code}-{package.to_code}@{digest.hexdigest()[:12]}"
+
+
+def has_runaway_repetition(tokens: Sequence[str], max_repeats: int = 3) -> bool:
+    """True when some n-gram (n ≤ 4) repeats more than ``max_repeats`` times in a row."""
+    for size in range(1, 5):
+        for start in range(len(tokens) - size * (max_repeats + 1) + 1):
+            gram = tokens[start : start + size]
+            if all(
+                tokens[start + size * k : start + size * (k + 1)] == gram
+                for k in range(1, max_repeats + 1)
+            ):
+                return True
+    return False
+
+
+class Engine:
+    """Translates batches of (already masked) segments between any installed pairs."""
+
+    def __init__(
+        self,
+        packages_dir: Path,
+        options: DecodingOptions | None = None,
+        cache: TranslationCache | None = None,
+    ) -> None:
+        self.packages_dir = Path(packages_dir)
+        self.options = options or DecodingOptions()
+        self.cache = cache
+        self._installed = {(p.from_code, p.to_code): p for p in list_packages(self.packages_dir)}
+        self._loaded: dict[tuple[str, str], _LoadedModel] = {}
+
+    def installed_pairs(self) -> list[tuple[str, str]]:
+        return sorted(self._installed)
+
+    def route(self, source: str, target: str) -> list[tuple[str, str]]:
+        """The package pairs that lead from ``source`` to ``target``."""
+        if (source, target) in self._installed:
+            return [(source, target)]
+        if (source, PIVOT) in self._installed and (PIVOT, target) in self._installed:
+            return [(source, PIVOT), (PIVOT, target)]
+        installed = ", ".join(f"{a}→{b}" for a, b in self.installed_pairs()) or "none"
+        raise ModelError(
+            f"no package translates {source}→{target} (directly or through {PIVOT}); "
+            f"installed: {installed}",
+            path=self.packages_dir,
+            fix=f"pipeline models install {source} {target}",
+        )
+
+    def translate(
+        self,
+        texts: Sequence[str],
+        source: str,
+        target: str,
+        progress: Callable[[int], None] | None = None,
+    ) -> list[Translation]:
+        """Translate ``texts``; identical texts and cached ones are decoded once or never."""
+        legs = [self._model(pair) for pair in self.route(source, target)]
+        route_name = "→".join([source, *(model.package.to_code for model in legs)])
+        route_key = "|".join(model.fingerprint for model in legs)
+        options = self.options.cache_fields()
+        keys = [cache_key(route_key, options, text) for text in texts]
+        known = self.cache.get_many(keys) if self.cache else {}
+        todo = list(dict.fromkeys(text for text, key in zip(texts, keys, strict=True)
+                                  if key not in known))  # fmt: skip
+        outputs, warnings = self._translate_legs(todo, legs, progress)
+        fresh = dict(zip(todo, outputs, strict=True))
+        if self.cache and todo:
+            self.cache.put_many(
+                (cache_key(route_key, options, text), route_name, text, fresh[text])
+                for text in todo
+            )
+        return [
+            Translation(known[key], route_name, cached=True)
+            if key in known
+            else Translation(fresh[text], route_name, warnings=tuple(warnings.get(text, ())))
+            for text, key in zip(texts, keys, strict=True)
+        ]
+
+    def _model(self, pair: tuple[str, str]) -> _LoadedModel:
+        if pair not in self._loaded:
+            self._loaded[pair] = _LoadedModel(self._installed[pair], self.options)
+        return self._loaded[pair]
+
+    def _translate_legs(
+        self,
+        texts: list[str],
+        legs: list[_LoadedModel],
+        progress: Callable[[int], None] | None,
+    ) -> tuple[list[str], dict[str, list[str]]]:
+        current = list(texts)
+        warnings: dict[str, list[str]] = {}
+        for number, model in enumerate(legs):
+            last = number == len(legs) - 1
+            decoded, notes = self._decode(model, current, progress if last else None)
+            for index, note in notes.items():
+                warnings.setdefault(texts[index], []).append(note)
+            current = decoded
+        return current, warnings
+
+    def _decode(
+        self,
+        model: _LoadedModel,
+        texts: list[str],
+        progress: Callable[[int], None] | None,
+    ) -> tuple[list[str], dict[int, str]]:
+        """Decode with one model in length-sorted, token-bounded batches, guarded."""
+        tokens = [model.encode(text) for text in texts]
+        results: list[list[str]] = [[] for _ in texts]
+        notes: dict[int, str] = {}
+        for batch in token_batches([len(t) for t in tokens], self.options.max_batch_tokens):
+            outputs = self._run_batch(model, [tokens[i] for i in batch], no_repeat=0)
+            runaway = [i for i, out in zip(batch, outputs, strict=True) if _runaway(out, tokens[i])]
+            for index, output in zip(batch, outputs, strict=True):
+                results[index] = output
+            if runaway:
+                size = self.options.retry_no_repeat_ngram_size
+                retried = self._run_batch(model, [tokens[i] for i in runaway], no_repeat=size)
+                for index, output in zip(runaway, retried, strict=True):
+                    results[index] = output
+                    notes[index] = (
+                        f"{model.package.pair}: repetitive output, decoded again with "
+                        f"no_repeat_ngram_size={size}"
+                    )
+            if progress:
+                progress(len(batch))
+        return [model.decode(output) for output in results], notes
+
+    def _run_batch(
+        self, model: _LoadedModel, batch: list[list[str]], no_repeat: int
+    ) -> list[list[str]]:
+        longest = max((len(tokens) for tokens in batch), default=0)
+        limit = int(longest * self.options.max_length_ratio) + self.options.max_length_extra
+        prefix = [[model.target_prefix] for _ in batch] if model.target_prefix else None
+        results = model.translator.translate_batch(
+            batch,
+            target_prefix=prefix,
+            beam_size=self.options.beam_size,
+            length_penalty=self.options.length_penalty,
+            max_decoding_length=limit,
+            replace_unknowns=True,
+            no_repeat_ngram_size=no_repeat,
+        )
+        return [list(result.hypotheses[0]) for result in results]
+
+
+def _runaway(output: list[str], source: list[str]) -> bool:
+    """Repetition the source does not have, or an output that ran to the length limit."""
+    return has_runaway_repetition(output) and not has_runaway_repetition(source)
+
+
+def token_batches(lengths: Sequence[int], max_tokens: int) -> list[list[int]]:
+    """Indices grouped by length so that each batch's padded size stays under ``max_tokens``."""
+    order = sorted(range(len(lengths)), key=lambda index: lengths[index])
+    batches: list[list[int]] = []
+    current: list[int] = []
+    for index in order:
+        padded = max(lengths[index], 1) * (len(current) + 1)
+        if current and padded > max_tokens:
+            batches.append(current)
+            current = []
+        current.append(index)
+    if current:
+        batches.append(current)
+    return batches

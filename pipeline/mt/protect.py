@@ -1,0 +1,107 @@
+"""Protection of what must not be translated: placeholders in, original text out.
+
+Inline codes, URLs, e-mail addresses, phone numbers and any span a caller names (the
+glossary's enforced terms) are replaced by numbered placeholders ``⟦1⟧``, ``⟦2⟧``, … that
+the models copy. The form was chosen because the brackets are single SentencePiece
+pieces in our packages, contain no ``_`` (Argos's decoding turns ``_`` into a space) and
+never occur in press releases. After translation every placeholder must come back
+exactly once; what does not is reported so the engine can fall back.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+PLACEHOLDER = re.compile(r"⟦(\d+)⟧")
+_LOOSE_PLACEHOLDER = re.compile(r"⟦\s*(\d+)\s*⟧")  # models sometimes space them out
+
+URL_OR_EMAIL = re.compile(
+    r"(?:https?://|ftp://|www\.)[^\s<>\"„“”»«]+[^\s<>\"„“”»«.,;:!?)\]]"
+    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+",
+    re.IGNORECASE,
+)
+# German and international phone numbers: "030-916 070-47", "+49 (0)30 916070-47".
+PHONE = re.compile(
+    r"(?<![\w.,])(?:\+\d{1,3}[ \-]?)?(?:\(0\)[ ]?)?\d{2,5}(?:[ /\-]\d{2,}){1,4}(?!\w|[.,]\d)"
+)
+
+
+@dataclass(frozen=True)
+class Masked:
+    """A segment as the model sees it, and what each placeholder stands for."""
+
+    text: str
+    originals: tuple[str, ...]  # originals[n - 1] is the text behind ⟦n⟧
+
+    def placeholder(self, number: int) -> str:
+        return f"⟦{number}⟧"
+
+
+@dataclass(frozen=True)
+class Restored:
+    text: str
+    problems: tuple[str, ...]  # placeholders lost, duplicated or invented by the model
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def find_protected(text: str) -> list[tuple[int, int]]:
+    """Spans of URLs, e-mail addresses and phone numbers in ``text``."""
+    spans = [match.span() for match in URL_OR_EMAIL.finditer(text)]
+    taken = _Taken(spans)
+    for match in PHONE.finditer(text):
+        if not taken.overlaps(*match.span()):
+            spans.append(match.span())
+    return sorted(spans)
+
+
+def mask(text: str, spans: Sequence[tuple[int, int]]) -> Masked:
+    """Replace the (non-overlapping) spans by ⟦1⟧, ⟦2⟧, … in order of position."""
+    pieces: list[str] = []
+    originals: list[str] = []
+    cursor = 0
+    for start, end in sorted(spans):
+        if start < cursor or start >= end:
+            continue  # overlapping or empty: the earlier span already covers it
+        pieces.append(text[cursor:start])
+        originals.append(text[start:end])
+        pieces.append(f"⟦{len(originals)}⟧")
+        cursor = end
+    pieces.append(text[cursor:])
+    return Masked("".join(pieces), tuple(originals))
+
+
+def restore(masked: Masked, output: str) -> Restored:
+    """Put the originals back; report every placeholder that is not there exactly once."""
+    output = _LOOSE_PLACEHOLDER.sub(lambda match: f"⟦{match.group(1)}⟧", output)
+    counts = Counter(int(match.group(1)) for match in PLACEHOLDER.finditer(output))
+    problems = []
+    for number in range(1, len(masked.originals) + 1):
+        if counts[number] == 0:
+            problems.append(f"placeholder {number} ({masked.originals[number - 1]!r}) was lost")
+        elif counts[number] > 1:
+            problems.append(f"placeholder {number} appears {counts[number]} times")
+    for number in counts:
+        if not 1 <= number <= len(masked.originals):
+            problems.append(f"placeholder {number} was invented by the model")
+
+    def original(match: re.Match[str]) -> str:
+        number = int(match.group(1))
+        if 1 <= number <= len(masked.originals):
+            return masked.originals[number - 1]
+        return ""
+
+    return Restored(PLACEHOLDER.sub(original, output), tuple(problems))
+
+
+class _Taken:
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        self.spans = spans
+
+    def overlaps(self, start: int, end: int) -> bool:
+        return any(start < taken_end and taken_start < end for taken_start, taken_end in self.spans)

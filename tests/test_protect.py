@@ -1,0 +1,52 @@
+"""Placeholders: masking, restoring, and reporting what a model broke."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.mt.protect import find_protected, mask, restore
+
+
+@pytest.mark.parametrize(
+    ("text", "protected"),
+    [
+        ("Mehr unter www.drg.de. Danke.", ["www.drg.de"]),
+        ("Siehe https://example.org/a?b=1, bitte.", ["https://example.org/a?b=1"]),
+        ("Schreiben Sie an presse@drg.de!", ["presse@drg.de"]),
+        ("Fon: 030-916 070-47", ["030-916 070-47"]),
+        ("Tel. +49 (0)30 916070-47 oder 0211/81-17010", ["+49 (0)30 916070-47", "0211/81-17010"]),
+        ("Am 24.09.2024 kamen 1.000 Gäste, 3,5 % mehr.", []),
+        ("Im Jahr 2024 stieg die Zahl auf 700.", []),
+    ],
+)
+def test_find_protected(text: str, protected: list[str]) -> None:
+    assert [text[start:end] for start, end in find_protected(text)] == protected
+
+
+def test_mask_and_restore_round_trip() -> None:
+    text = "Kontakt: presse@drg.de oder 030-916 070-47."
+    masked = mask(text, find_protected(text))
+    assert masked.text == "Kontakt: ⟦1⟧ oder ⟦2⟧."
+    restored = restore(masked, "Contact: ⟦1⟧ or ⟦2⟧.")
+    assert restored.ok
+    assert restored.text == "Contact: presse@drg.de or 030-916 070-47."
+
+
+def test_restore_reports_lost_duplicated_and_invented_placeholders() -> None:
+    masked = mask("a b c", [(0, 1), (2, 3)])
+    restored = restore(masked, "⟦1⟧ ⟦1⟧ ⟦7⟧ x")
+    assert not restored.ok
+    assert any("placeholder 2" in problem and "lost" in problem for problem in restored.problems)
+    assert any("appears 2 times" in problem for problem in restored.problems)
+    assert any("placeholder 7 was invented" in problem for problem in restored.problems)
+
+
+def test_restore_accepts_spaced_out_placeholders() -> None:
+    masked = mask("Siehe www.drg.de jetzt", [(6, 16)])
+    assert restore(masked, "See ⟦ 1 ⟧ now").text == "See www.drg.de now"
+
+
+def test_overlapping_spans_are_masked_once() -> None:
+    masked = mask("abcdef", [(0, 4), (2, 5)])
+    assert masked.text == "⟦1⟧ef"
+    assert masked.originals == ("abcd",)
