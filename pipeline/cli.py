@@ -6,13 +6,24 @@ import functools
 import json
 import sys
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
+from rich.text import Text
 
 from pipeline import __version__
 from pipeline.errors import PipelineError
@@ -20,9 +31,11 @@ from pipeline.files import find_releases
 from pipeline.layout import Layout
 from pipeline.mt import packages
 from pipeline.mt.cache import TranslationCache
+from pipeline.mt.engine import DecodingOptions, Engine
+from pipeline.mt.translate import SegmentTranslation, translate_segments
 from pipeline.run import RunReport, segment_release
 from pipeline.run import run as run_job
-from pipeline.segment import Level, load_rules
+from pipeline.segment import Level, Segment, load_rules
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -231,6 +244,104 @@ def _print_run_summary(report: RunReport) -> None:
             "",
         )
     stdout.print(table)
+
+
+@app.command()
+@reports_errors
+def translate(
+    files: Annotated[list[Path], typer.Argument(help="Release files (.md, .txt, .html).")],
+    to: Annotated[str, typer.Option("--to", help="Target languages, comma-separated.")],
+    source_language: Annotated[str, typer.Option("--from", help="Source language.")] = "de",
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    project: Annotated[
+        Path, typer.Option("--project", help="Project directory (for the cache).", file_okay=False)
+    ] = Path("."),
+    models_dir: ModelsDirOption = None,
+    beam_size: Annotated[int, typer.Option(min=1, help="Beam size.")] = 4,
+    compute_type: Annotated[str, typer.Option(help="int8, float32, … (CTranslate2).")] = "int8",
+    threads: Annotated[int, typer.Option(min=0, help="Threads per model (0 = all).")] = 2,
+    batch_tokens: Annotated[int, typer.Option(min=1, help="Tokens per batch.")] = 4096,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not use the cache.")] = False,
+    level: LevelOption = Level.SENTENCE,
+    encoding: EncodingOption = "utf-8",
+) -> None:
+    """Segment releases and machine-translate them offline.
+
+    Example: pipeline translate releases/*.md --to en,fr
+    """
+    targets = [code.strip() for code in to.split(",") if code.strip()]
+    if not targets:
+        raise typer.BadParameter("give at least one target language", param_hint="--to")
+    options = DecodingOptions(
+        beam_size=beam_size,
+        compute_type=compute_type,
+        intra_threads=threads,
+        max_batch_tokens=batch_tokens,
+    )
+    segmented = [segment_release(path, level, load_rules(), encoding) for path in files]
+    segments = [segment for document in segmented for segment in document.segments]
+    cache = None if no_cache else TranslationCache(Layout(project).cache)
+    try:
+        engine = Engine(_models_dir(models_dir), options, cache)
+        for target in targets:
+            engine.route(source_language, target)  # fail before any work
+        results = _translate_with_progress(engine, segments, source_language, targets, as_json)
+    finally:
+        if cache:
+            cache.close()
+    if as_json:
+        for result in results:
+            sys.stdout.write(json.dumps(asdict(result), ensure_ascii=False) + "\n")
+        return
+    table = Table(title="Machine translations")
+    for column in ("id", "lang", "German", "translation", "notes"):
+        table.add_column(column, overflow="fold", no_wrap=column in ("id", "lang"))
+    for result in results:
+        notes = ("cached; " if result.cached else "") + "; ".join(result.warnings)
+        table.add_row(result.segment_id, result.language, result.source, result.text, notes)
+    stdout.print(table)
+
+
+class RateColumn(ProgressColumn):
+    """Segments per second."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:.1f} seg/s" if speed else "… seg/s", style="progress.data.speed")
+
+
+def _translate_with_progress(
+    engine: Engine,
+    segments: list[Segment],
+    source_language: str,
+    targets: list[str],
+    quiet: bool,
+) -> list[SegmentTranslation]:
+    results: list[SegmentTranslation] = []
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        RateColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=stderr,
+        transient=True,
+        disable=quiet or not stderr.is_terminal,
+    ) as progress:
+        for target in targets:
+            task = progress.add_task(f"{source_language}→{target}", total=len(segments))
+            results.extend(
+                translate_segments(
+                    engine,
+                    segments,
+                    source_language,
+                    target,
+                    lambda done, task=task: progress.advance(task, done),
+                )
+            )
+            progress.update(task, completed=len(segments))
+    return results
 
 
 models_app = typer.Typer(help="Manage Argos Translate packages.", no_args_is_help=True)

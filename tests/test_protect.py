@@ -50,3 +50,19 @@ def test_overlapping_spans_are_masked_once() -> None:
     masked = mask("abcdef", [(0, 4), (2, 5)])
     assert masked.text == "⟦1⟧ef"
     assert masked.originals == ("abcd",)
+
+
+def test_mask_segment_masks_codes_urls_and_flattens_soft_breaks() -> None:
+    from pathlib import Path
+
+    from pipeline.document import parse_document
+    from pipeline.mt.translate import mask_segment
+    from pipeline.segment import segment_document
+
+    source = "Lesen Sie **hier** unter www.drg.de\nweiter oder [schreiben](mailto:x@y.de) Sie.\n"
+    [segment] = segment_document(parse_document(source.encode(), Path("x.md"), "markdown")).segments
+    masked = mask_segment(segment)
+    assert masked.text == "Lesen Sie ⟦1⟧hier⟦2⟧ unter ⟦3⟧ weiter oder ⟦4⟧schreiben⟦5⟧ Sie."
+    assert masked.originals == ("**", "**", "www.drg.de", "[", "](mailto:x@y.de)")
+    restored = restore(masked, "Read ⟦1⟧here⟦2⟧ at ⟦3⟧ or ⟦4⟧write⟦5⟧.")
+    assert restored.text == "Read **here** at www.drg.de or [write](mailto:x@y.de)."

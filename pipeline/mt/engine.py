@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from pipeline.mt.align import insert_by_attention, join_pieces, strip_placeholders
 from pipeline.mt.cache import TranslationCache, cache_key
 from pipeline.mt.packages import ModelError, PackageInfo, list_packages
+from pipeline.mt.protect import PLACEHOLDER
 
 PIVOT = "en"
 
@@ -234,11 +237,37 @@ class Engine:
                     )
             if progress:
                 progress(len(batch))
-        return [model.decode(output) for output in results], notes
+        decoded = [model.decode(output) for output in results]
+        broken = [
+            i for i, text in enumerate(texts) if _placeholders(decoded[i]) != _placeholders(text)
+        ]
+        for index, text in zip(
+            broken, self._align_placeholders(model, [texts[i] for i in broken]), strict=True
+        ):
+            decoded[index] = text
+            note = f"{model.package.pair}: placeholders re-inserted by attention alignment"
+            notes[index] = f"{notes[index]}; {note}" if index in notes else note
+        return decoded, notes
+
+    def _align_placeholders(self, model: _LoadedModel, texts: list[str]) -> list[str]:
+        """Translate without placeholders and put them back where attention points."""
+        if not texts:
+            return []
+        stripped = [strip_placeholders(text) for text in texts]
+        sources = [model.encode(text) for text, _ in stripped]
+        results = self._run_batch(model, sources, no_repeat=0, attention=True)
+        aligned = []
+        for source, (_, anchors), (target, attention) in zip(
+            sources, stripped, results, strict=True
+        ):
+            pieces = insert_by_attention(source, target, attention, anchors)
+            aligned.append(join_pieces(pieces[1:] if model.target_prefix else pieces))
+        return aligned
 
     def _run_batch(
-        self, model: _LoadedModel, batch: list[list[str]], no_repeat: int
-    ) -> list[list[str]]:
+        self, model: _LoadedModel, batch: list[list[str]], no_repeat: int, attention: bool = False
+    ) -> list:  # type: ignore[type-arg]
+        """Best hypothesis per input: tokens, or (tokens, attention) when asked for."""
         longest = max((len(tokens) for tokens in batch), default=0)
         limit = int(longest * self.options.max_length_ratio) + self.options.max_length_extra
         prefix = [[model.target_prefix] for _ in batch] if model.target_prefix else None
@@ -250,8 +279,15 @@ class Engine:
             max_decoding_length=limit,
             replace_unknowns=True,
             no_repeat_ngram_size=no_repeat,
+            return_attention=attention,
         )
+        if attention:
+            return [(list(r.hypotheses[0]), r.attention[0]) for r in results]
         return [list(result.hypotheses[0]) for result in results]
+
+
+def _placeholders(text: str) -> Counter[str]:
+    return Counter(PLACEHOLDER.findall(text))
 
 
 def _runaway(output: list[str], source: list[str]) -> bool:

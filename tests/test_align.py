@@ -1,0 +1,28 @@
+"""Attention-based re-insertion of placeholders (model-free parts)."""
+
+from __future__ import annotations
+
+from pipeline.mt.align import Anchor, insert_by_attention, join_pieces, strip_placeholders
+
+
+def test_strip_placeholders_records_their_places() -> None:
+    text, anchors = strip_placeholders("Lesen Sie ⟦1⟧hier⟦2⟧ unter ⟦3⟧ weiter.")
+    assert text == "Lesen Sie hier unter weiter."
+    assert anchors == [
+        Anchor("⟦1⟧", 10, True),
+        Anchor("⟦2⟧", 14, False),
+        Anchor("⟦3⟧", 20, False),
+    ]
+
+
+def test_insert_by_attention_glues_placeholders_to_aligned_words() -> None:
+    source = ["▁Lesen", "▁Sie", "▁hier", "."]
+    target = ["▁Read", "▁here", "."]
+    attention = [  # target row × source column
+        [0.9, 0.1, 0.0, 0.0],
+        [0.0, 0.1, 0.9, 0.0],
+        [0.0, 0.0, 0.1, 0.9],
+    ]
+    anchors = [Anchor("⟦1⟧", 10, True), Anchor("⟦2⟧", 14, False)]
+    pieces = insert_by_attention(source, target, attention, anchors)
+    assert join_pieces(pieces) == "Read ⟦1⟧here⟦2⟧."
