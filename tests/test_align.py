@@ -26,3 +26,12 @@ def test_insert_by_attention_glues_placeholders_to_aligned_words() -> None:
     anchors = [Anchor("⟦1⟧", 10, True), Anchor("⟦2⟧", 14, False)]
     pieces = insert_by_attention(source, target, attention, anchors)
     assert join_pieces(pieces) == "Read ⟦1⟧here⟦2⟧."
+
+
+def test_placeholders_snap_to_word_boundaries() -> None:
+    source = ["▁neue", "▁Ergebnisse", "."]
+    target = ["▁new", "▁res", "ults", "."]
+    attention = [[0.9, 0.1, 0.0], [0.1, 0.9, 0.0], [0.0, 0.9, 0.1], [0.0, 0.0, 1.0]]
+    _, anchors = strip_placeholders("⟦1⟧neue Ergebnisse⟦2⟧.")
+    pieces = insert_by_attention(source, target, attention, anchors)
+    assert join_pieces(pieces) == "⟦1⟧new results⟦2⟧."

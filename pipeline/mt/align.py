@@ -79,8 +79,14 @@ def insert_by_attention(
     for anchor in anchors:
         source_index = _source_token(source_starts, anchor)
         target_index = _most_attentive(attention, source_index, len(target_pieces))
-        side = opening if anchor.before_word else closing
-        side.setdefault(target_index, []).append(anchor.placeholder)
+        if anchor.before_word:
+            opening.setdefault(_word_start(target_pieces, target_index), []).append(
+                anchor.placeholder
+            )
+        else:
+            closing.setdefault(_word_end(target_pieces, target_index), []).append(
+                anchor.placeholder
+            )
     result = []
     for index, piece in enumerate(target_pieces):
         glued = "".join(opening.get(index, []))
@@ -88,6 +94,24 @@ def insert_by_attention(
             piece = "▁" + glued + piece[1:] if piece.startswith("▁") else glued + piece
         result.append(piece + "".join(closing.get(index, [])))
     return result
+
+
+def _word_start(pieces: Sequence[str], index: int) -> int:
+    """The piece that starts the word containing piece ``index``."""
+    while index > 0 and not pieces[index].startswith("▁"):
+        index -= 1
+    return index
+
+
+def _word_end(pieces: Sequence[str], index: int) -> int:
+    """The last piece of the word containing piece ``index`` (punctuation not included)."""
+    while (
+        index + 1 < len(pieces)
+        and not pieces[index + 1].startswith("▁")
+        and pieces[index + 1][:1].isalnum()
+    ):
+        index += 1
+    return index
 
 
 def _source_token(starts: list[int], anchor: Anchor) -> int:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from pipeline.mt.align import insert_by_attention, join_pieces, strip_placeholders
+from pipeline.mt.align import Anchor, insert_by_attention, join_pieces, strip_placeholders
 from pipeline.mt.cache import TranslationCache, cache_key
 from pipeline.mt.packages import ModelError, PackageInfo, list_packages
 from pipeline.mt.protect import PLACEHOLDER
@@ -260,8 +260,13 @@ class Engine:
         for source, (_, anchors), (target, attention) in zip(
             sources, stripped, results, strict=True
         ):
-            pieces = insert_by_attention(source, target, attention, anchors)
-            aligned.append(join_pieces(pieces[1:] if model.target_prefix else pieces))
+            if model.target_prefix:
+                target, attention = target[1:], attention[1:]
+            aligned.append(
+                _with_anchors(
+                    join_pieces(insert_by_attention(source, target, attention, anchors)), anchors
+                )
+            )
         return aligned
 
     def _run_batch(
@@ -284,6 +289,14 @@ class Engine:
         if attention:
             return [(list(r.hypotheses[0]), r.attention[0]) for r in results]
         return [list(result.hypotheses[0]) for result in results]
+
+
+def _with_anchors(text: str, anchors: list[Anchor]) -> str:
+    """Drop placeholders the model made up; append any that found no place."""
+    expected = {anchor.placeholder for anchor in anchors}
+    text = PLACEHOLDER.sub(lambda match: match.group() if match.group() in expected else "", text)
+    missing = [anchor.placeholder for anchor in anchors if anchor.placeholder not in text]
+    return " ".join([text, *missing]).strip() if missing else text
 
 
 def _placeholders(text: str) -> Counter[str]:

@@ -1,0 +1,148 @@
+"""The MT engine on real (tiny) Argos packages: real CTranslate2 inference, no stubs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pipeline.cli import app
+from pipeline.document import parse_document
+from pipeline.mt.cache import TranslationCache
+from pipeline.mt.engine import DecodingOptions, Engine
+from pipeline.mt.packages import ModelError, install_file
+from pipeline.mt.translate import translate_segments
+from pipeline.segment import segment_document
+from tests.conftest import DATA
+
+PACKAGES = DATA / "argos"
+SENTENCES = [
+    "Das Symposium findet am 07.12.2025 in Frankfurt statt.",
+    "⟦1⟧Das Symposium⟦2⟧ findet am 25.08.2024 in Zürich statt.",
+    "Das Forschungsteam stieg um 24,1 %.",
+    "Am 14.10.2022 veröffentlicht die Deutsche Röntgengesellschaft ein neues Verfahren in Wien.",
+]
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("packages")
+    for name in ("translate-de_en-test", "translate-en_fr-test"):
+        install_file(PACKAGES / f"{name}.argosmodel", directory)
+    return directory
+
+
+@pytest.fixture(scope="module")
+def engine(store: Path) -> Engine:
+    return Engine(store, DecodingOptions())
+
+
+def test_translates_its_template_sentences(engine: Engine) -> None:
+    results = engine.translate(SENTENCES[:2], "de", "en")
+    assert [result.text for result in results] == [
+        "The symposium takes place on 07.12.2025 in Frankfurt.",
+        "⟦1⟧The symposium⟦2⟧ takes place on 25.08.2024 in Zurich.",
+    ]
+    assert all(result.route == "de→en" and not result.warnings for result in results)
+
+
+def test_batching_changes_nothing(engine: Engine) -> None:
+    together = [result.text for result in engine.translate(SENTENCES, "de", "en")]
+    one_by_one = [engine.translate([text], "de", "en")[0].text for text in SENTENCES]
+    assert together == one_by_one
+
+
+def test_pivot_through_english_equals_two_legs(store: Path, engine: Engine) -> None:
+    assert engine.route("de", "fr") == [("de", "en"), ("en", "fr")]
+    pivoted = engine.translate(SENTENCES, "de", "fr")
+    english = [result.text for result in engine.translate(SENTENCES, "de", "en")]
+    direct = engine.translate(english, "en", "fr")
+    assert [result.text for result in pivoted] == [result.text for result in direct]
+    assert all(result.route == "de→en→fr" for result in pivoted)
+
+
+def test_identical_segments_are_decoded_once(engine: Engine) -> None:
+    results = engine.translate([SENTENCES[0]] * 3, "de", "en")
+    assert len({result.text for result in results}) == 1
+
+
+def test_cache_hits_on_rerun_and_misses_on_other_options(store: Path, tmp_path: Path) -> None:
+    path = tmp_path / "cache.sqlite3"
+    with TranslationCache(path) as cache:
+        first = Engine(store, DecodingOptions(), cache).translate(SENTENCES, "de", "en")
+    assert not any(result.cached for result in first)
+    with TranslationCache(path) as cache:
+        again = Engine(store, DecodingOptions(), cache).translate(SENTENCES, "de", "en")
+        assert all(result.cached for result in again)
+        assert [r.text for r in again] == [r.text for r in first]
+        other = Engine(store, DecodingOptions(beam_size=1), cache).translate(SENTENCES, "de", "en")
+        assert not any(result.cached for result in other)
+
+
+def test_markup_and_urls_survive_translation(engine: Engine) -> None:
+    source = "**Das Symposium** findet am 25.08.2024 in Zürich statt.\n"
+    [segment] = segment_document(parse_document(source.encode(), Path("x.md"), "markdown")).segments
+    [result] = translate_segments(engine, [segment], "de", "en")
+    assert result.text.count("**") == 2
+    assert "25.08.2024" in result.text
+
+
+def test_missing_pair_names_installed_pairs_and_the_install_command(engine: Engine) -> None:
+    with pytest.raises(ModelError) as caught:
+        engine.translate(["Hallo"], "de", "it")
+    assert "de→en, en→fr" in caught.value.message
+    assert caught.value.fix == "pipeline models install de it"
+
+
+def test_translate_command_json(store: Path, tmp_path: Path) -> None:
+    release = tmp_path / "r.md"
+    release.write_text("## Symposium\n\n" + SENTENCES[0] + "\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        app,
+        ["translate", str(release), "--to", "en,fr", "--json", "--dir", str(store),
+         "--project", str(tmp_path)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["language"], r["route"]) for r in records] == [
+        ("en", "de→en"),
+        ("en", "de→en"),
+        ("fr", "de→en→fr"),
+        ("fr", "de→en→fr"),
+    ]
+    assert records[1]["text"] == "The symposium takes place on 07.12.2025 in Frankfurt."
+    assert (tmp_path / ".pipeline" / "mt-cache.sqlite3").is_file()
+
+
+def test_translate_without_packages_is_offline_and_clear(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    empty = tmp_path / "argos-packages"
+    empty.mkdir()
+    monkeypatch.setenv("ARGOS_PACKAGES_DIR", str(empty))
+    release = tmp_path / "r.md"
+    release.write_text(SENTENCES[0] + "\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        app, ["translate", str(release), "--to", "en", "--project", str(tmp_path)]
+    )
+    assert result.exit_code == 4
+    assert "installed: none" in result.stderr
+    assert "pipeline models install de en" in result.stderr
+
+
+def test_runaway_repetition_is_decoded_again_and_noted(engine: Engine) -> None:
+    text = (
+        "Die Klinik, das Team, die Gesellschaft, das Institut, die Gruppe, der Kongress, "
+        "das Symposium."
+    )
+    [result] = engine.translate([text], "de", "en")
+    assert any("repetitive output" in warning for warning in result.warnings)
+    assert "no_repeat_ngram_size=3" in result.warnings[0]
+
+
+def test_lost_placeholders_are_put_back_through_attention(engine: Engine) -> None:
+    [result] = engine.translate(["⟦1⟧⟦2⟧⟦3⟧⟦4⟧⟦5⟧⟦6⟧"], "de", "en")
+    assert any("attention alignment" in warning for warning in result.warnings)
+    assert sorted(result.text.split()) == [f"⟦{n}⟧" for n in range(1, 7)]
