@@ -146,3 +146,33 @@ def test_lost_placeholders_are_put_back_through_attention(engine: Engine) -> Non
     [result] = engine.translate(["⟦1⟧⟦2⟧⟦3⟧⟦4⟧⟦5⟧⟦6⟧"], "de", "en")
     assert any("attention alignment" in warning for warning in result.warnings)
     assert sorted(result.text.split()) == [f"⟦{n}⟧" for n in range(1, 7)]
+
+
+@pytest.fixture(scope="module")
+def dropper(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    """A de→en package trained to drop placeholders: the fallback is its main path."""
+    directory = tmp_path_factory.mktemp("dropper")
+    install_file(PACKAGES / "translate-de_en-dropper.argosmodel", directory)
+    return Engine(directory, DecodingOptions())
+
+
+def test_fallback_re_inserts_what_the_model_dropped(dropper: Engine) -> None:
+    texts = [
+        "Das Symposium findet am 07.12.2025 in ⟦1⟧Frankfurt⟦2⟧ statt.",
+        "⟦1⟧Das Symposium⟦2⟧ findet am 25.08.2024 in Zürich statt.",
+    ]
+    results = dropper.translate(texts, "de", "en")
+    assert results[0].text == "The symposium takes place on 07.12.2025 in ⟦1⟧Frankfurt⟦2⟧."
+    for result in results:
+        assert any("attention alignment" in warning for warning in result.warnings)
+        assert result.text.count("⟦1⟧") == result.text.count("⟦2⟧") == 1
+
+
+def test_markdown_link_survives_a_dropping_model(dropper: Engine) -> None:
+    source = "Das Symposium findet am 07.12.2025 in [Frankfurt](https://example.org/ffm) statt.\n"
+    [segment] = segment_document(parse_document(source.encode(), Path("x.md"), "markdown")).segments
+    [result] = translate_segments(dropper, [segment], "de", "en")
+    assert result.text == (
+        "The symposium takes place on 07.12.2025 in [Frankfurt](https://example.org/ffm)."
+    )
+    assert any("attention alignment" in warning for warning in result.warnings)
