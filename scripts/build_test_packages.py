@@ -1,0 +1,1107 @@
+#!/usr/bin/env python3
+"""Build tiny but genuine Argos Translate packages for the test suite.
+
+Trains a small pre-norm Transformer (PyTorch) on a synthetic corpus of
+press-release-like template sentences, maps its weights by hand into a
+CTranslate2 ``TransformerSpec``, checks that CTranslate2 reproduces the PyTorch
+greedy output, and zips everything as an ``.argosmodel`` package.
+
+Build-time only: needs torch==2.13.0, ctranslate2 and sentencepiece (see
+scripts/README.md). The project's runtime never imports torch.
+
+    python scripts/build_test_packages.py                 # all packages
+    python scripts/build_test_packages.py --only de_en-test --max-minutes 15
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import re
+import shutil
+import tempfile
+import time
+import zipfile
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import ctranslate2
+import numpy as np
+import sentencepiece as spm
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT_DIR = ROOT / "tests" / "data" / "argos"
+
+PH_OPEN, PH_CLOSE = "⟦", "⟧"  # U+27E6 / U+27E7; placeholder = ⟦<id>⟧, e.g. ⟦3⟧
+PH_RE = re.compile(r"⟦\d+⟧")
+NUM_RE = re.compile(r"⟦\d+⟧|\d+(?:[.,]\d+)*")
+MAX_ID = 12
+
+# ----------------------------------------------------------------------------
+# Synthetic corpus: every entry is (de, en, fr); sentences are rendered from one
+# frame into all three languages, so the pairs are aligned by construction.
+# ----------------------------------------------------------------------------
+
+# Subjects: (de capitalised, de lower-case, en cap, en lower, fr cap, fr lower)
+SUBJECTS = [
+    (
+        "Die Klinik für Radiologie",
+        "die Klinik für Radiologie",
+        "The Department of Radiology",
+        "the Department of Radiology",
+        "Le service de radiologie",
+        "le service de radiologie",
+    ),
+    (
+        "Das Universitätsklinikum Heidelberg",
+        "das Universitätsklinikum Heidelberg",
+        "Heidelberg University Hospital",
+        "Heidelberg University Hospital",
+        "L'hôpital universitaire de Heidelberg",
+        "l'hôpital universitaire de Heidelberg",
+    ),
+    (
+        "Das Forschungsteam",
+        "das Forschungsteam",
+        "The research team",
+        "the research team",
+        "L'équipe de recherche",
+        "l'équipe de recherche",
+    ),
+    (
+        "Die Deutsche Röntgengesellschaft",
+        "die Deutsche Röntgengesellschaft",
+        "The German Radiological Society",
+        "the German Radiological Society",
+        "La Société allemande de radiologie",
+        "la Société allemande de radiologie",
+    ),
+    (
+        "Das Institut für Neuroradiologie",
+        "das Institut für Neuroradiologie",
+        "The Institute of Neuroradiology",
+        "the Institute of Neuroradiology",
+        "L'institut de neuroradiologie",
+        "l'institut de neuroradiologie",
+    ),
+    (
+        "Die Arbeitsgruppe",
+        "die Arbeitsgruppe",
+        "The working group",
+        "the working group",
+        "Le groupe de travail",
+        "le groupe de travail",
+    ),
+    ("Das Start-up", "das Start-up", "The start-up", "the start-up", "La start-up", "la start-up"),
+    (
+        "Die Universitätsmedizin Mainz",
+        "die Universitätsmedizin Mainz",
+        "Mainz University Medical Center",
+        "Mainz University Medical Center",
+        "Le centre médical universitaire de Mayence",
+        "le centre médical universitaire de Mayence",
+    ),
+]
+VERBS = [  # (de, en, fr), 3rd person singular present
+    ("präsentiert", "presents", "présente"),
+    ("entwickelt", "develops", "développe"),
+    ("testet", "tests", "teste"),
+    ("untersucht", "examines", "examine"),
+    ("nutzt", "uses", "utilise"),
+    ("veröffentlicht", "publishes", "publie"),
+    ("bewertet", "evaluates", "évalue"),
+    ("fördert", "supports", "soutient"),
+]
+OBJECTS = [
+    ("ein neues Verfahren", "a new method", "une nouvelle méthode"),
+    (
+        "eine Studie zur Lungenkrebsfrüherkennung",
+        "a study on the early detection of lung cancer",
+        "une étude sur le dépistage précoce du cancer du poumon",
+    ),
+    ("die künstliche Intelligenz", "artificial intelligence", "l'intelligence artificielle"),
+    (
+        "ein KI-System für die Mammographie",
+        "an AI system for mammography",
+        "un système d'IA pour la mammographie",
+    ),
+    (
+        "die Magnetresonanztomographie",
+        "magnetic resonance imaging",
+        "l'imagerie par résonance magnétique",
+    ),
+    ("neue Leitlinien", "new guidelines", "de nouvelles recommandations"),
+    ("die Ergebnisse der Studie", "the results of the study", "les résultats de l'étude"),
+    ("ein Modell zur Bildanalyse", "a model for image analysis", "un modèle d'analyse d'images"),
+    ("die Computertomographie", "computed tomography", "la tomodensitométrie"),
+    ("ein Forschungsprojekt", "a research project", "un projet de recherche"),
+    ("eine digitale Plattform", "a digital platform", "une plateforme numérique"),
+    ("den Ultraschall", "ultrasound", "l'échographie"),
+]
+CITIES = [
+    ("Berlin", "Berlin", "Berlin"),
+    ("München", "Munich", "Munich"),
+    ("Köln", "Cologne", "Cologne"),
+    ("Hamburg", "Hamburg", "Hambourg"),
+    ("Wien", "Vienna", "Vienne"),
+    ("Leipzig", "Leipzig", "Leipzig"),
+    ("Frankfurt", "Frankfurt", "Francfort"),
+    ("Zürich", "Zurich", "Zurich"),
+]
+PARTNERS = [
+    ("der Charité", "Charité", "la Charité"),
+    ("dem Fraunhofer-Institut", "the Fraunhofer Institute", "l'institut Fraunhofer"),
+    ("der Universität Leipzig", "Leipzig University", "l'université de Leipzig"),
+    ("einem Industriepartner", "an industry partner", "un partenaire industriel"),
+    (
+        "dem Deutschen Krebsforschungszentrum",
+        "the German Cancer Research Center",
+        "le Centre allemand de recherche sur le cancer",
+    ),
+]
+EVENTS = [
+    ("Der Kongress", "The congress", "Le congrès"),
+    ("Die Tagung", "The conference", "La conférence"),
+    ("Der Workshop", "The workshop", "L'atelier"),
+    ("Die Pressekonferenz", "The press conference", "La conférence de presse"),
+    ("Das Symposium", "The symposium", "Le symposium"),
+    ("Der Röntgenkongress", "The X-ray congress", "Le congrès de radiologie"),
+]
+QUANTITIES = [
+    ("Die Genauigkeit", "Accuracy", "La précision"),
+    ("Die Untersuchungszeit", "The examination time", "Le temps d'examen"),
+    ("Die Strahlendosis", "The radiation dose", "La dose de rayonnement"),
+    ("Die Zahl der Fehlbefunde", "The number of false findings", "Le nombre de faux résultats"),
+    ("Die Wartezeit", "The waiting time", "Le temps d'attente"),
+]
+CHANGES = [
+    ("stieg um", "increased by", "a augmenté de"),
+    ("sank um", "decreased by", "a diminué de"),
+]
+TITLES = ["Prof. Dr.", "Dr.", "Prof. Dr. med.", "PD Dr."]
+FIRST = ["Anna", "Jonas", "Maria", "Lukas", "Sophie", "Felix", "Lea", "Paul", "Hannah", "Elias"]
+LAST = [
+    "Schmidt",
+    "Weber",
+    "Müller",
+    "Fischer",
+    "Wagner",
+    "Becker",
+    "Hoffmann",
+    "Schulz",
+    "Koch",
+    "Richter",
+    "Klein",
+    "Wolf",
+]
+PROJECTS = [
+    ("das Projekt", "the project", "le projet"),
+    ("die Studie", "the study", "l'étude"),
+    ("die Arbeitsgruppe", "the working group", "le groupe de travail"),
+    ("das Konsortium", "the consortium", "le consortium"),
+]
+GROUPS = [
+    ("Patientinnen und Patienten", "patients", "patients"),
+    ("Ärztinnen und Ärzte", "physicians", "médecins"),
+    ("Kliniken", "hospitals", "hôpitaux"),
+]
+INFO_TARGETS = [
+    ("unserer Webseite", "our website", "notre site web"),
+    ("der Pressestelle", "the press office", "le service de presse"),
+]
+
+LANGS = {"de": 0, "en": 1, "fr": 2}
+
+
+def fmt_int(rng: random.Random, lang: str) -> str:
+    value = rng.choice(
+        [
+            rng.randint(2, 99),
+            rng.randint(100, 999),
+            rng.randint(1000, 99999),
+            rng.randint(100000, 2000000),
+        ]
+    )
+    sep = "." if lang == "de" else ","
+    return f"{value:,}".replace(",", sep)
+
+
+def fmt_percent(rng: random.Random, lang: str) -> str:
+    whole = rng.randint(1, 60)
+    if rng.random() < 0.5:
+        return str(whole)
+    return f"{whole}{',' if lang == 'de' else '.'}{rng.randint(1, 9)}"
+
+
+def fmt_date(rng: random.Random, lang: str) -> str:
+    day, month, year = rng.randint(1, 28), rng.randint(1, 12), rng.randint(2015, 2030)
+    if lang == "de":
+        return f"{day:02d}.{month:02d}.{year}"
+    return f"{month:02d}/{day:02d}/{year}"
+
+
+class Slot:
+    """A noun-phrase slot that can be plain, replaced by a placeholder, or wrapped."""
+
+    def __init__(self, forms: tuple[str, ...], mode: str):
+        self.forms, self.mode = forms, mode
+
+    def render(self, lang_index: int, marks: list[int]) -> str:
+        if self.mode == "replace":
+            return f"\x01{marks[0]}\x02"
+        text = self.forms[lang_index]
+        if self.mode == "wrap":
+            return f"\x01{marks[0]}\x02{text}\x01{marks[1]}\x02"
+        return text
+
+
+def make_frame(rng: random.Random, ph_rate: float, num_lang: str):
+    """Returns a function rendering the sentence for a language index, and the slots."""
+    slot_modes = []
+
+    def slot(forms):
+        roll = rng.random()
+        if roll < ph_rate * 0.45:
+            mode = "replace"
+        elif roll < ph_rate * 0.75:
+            mode = "wrap"
+        else:
+            mode = "plain"
+        s = Slot(forms, mode)
+        slot_modes.append(s)
+        return s
+
+    kind = rng.randrange(7)
+    if kind in (0, 1):
+        subj = rng.choice(SUBJECTS)
+        verb, obj = rng.choice(VERBS), slot(rng.choice(OBJECTS))
+        extra = rng.randrange(4)
+        city, partner = rng.choice(CITIES), slot(rng.choice(PARTNERS))
+        year = str(rng.randint(2010, 2030))
+        date = fmt_date(rng, num_lang)
+        fronted = kind == 1
+        subj_slot = slot(subj[0::2] if not fronted else subj[1::2])
+        # subj[0::2] = (de cap, en cap, fr cap); subj[1::2] = lower-case forms
+
+        def render(li, lang, m):
+            s, o = subj_slot.render(li, m[0]), obj.render(li, m[1])
+            tail = ""
+            if extra == 1:
+                tail = {"de": f" in {city[0]}", "en": f" in {city[1]}", "fr": f" à {city[2]}"}[lang]
+            elif extra == 2:
+                p = partner.render(li, m[2])
+                tail = {
+                    "de": f" gemeinsam mit {p}",
+                    "en": f" together with {p}",
+                    "fr": f" avec {p}",
+                }[lang]
+            elif extra == 3:
+                tail = {"de": f" seit {year}", "en": f" since {year}", "fr": f" depuis {year}"}[
+                    lang
+                ]
+            if fronted:
+                lead = {"de": f"Am {date}", "en": f"On {date},", "fr": f"Le {date},"}[lang]
+                if lang == "de":
+                    return f"{lead} {verb[0]} {s} {o}{tail}."
+                return f"{lead} {s} {verb[li]} {o}{tail}."
+            return f"{s} {verb[li]} {o}{tail}."
+
+        slots = [subj_slot, obj, partner]
+    elif kind == 2:
+        group, num = rng.choice(GROUPS), fmt_int(rng, num_lang)
+        proj = slot(rng.choice(PROJECTS)[:])
+
+        def render(li, lang, m):
+            p = proj.render(li, m[0])
+            return {
+                "de": f"An {p.replace('das ', 'dem ').replace('die ', 'der ')} nahmen "
+                f"{num} {group[0]} teil.",
+                "en": f"{num} {group[1]} took part in {p}.",
+                "fr": f"{num} {group[2]} ont participé à {p}.".replace("à le ", "au "),
+            }[lang]
+
+        slots = [proj]
+    elif kind == 3:
+        q, c = rng.choice(QUANTITIES), rng.choice(CHANGES)
+        p = fmt_percent(rng, num_lang)
+        qs = slot(q)
+
+        def render(li, lang, m):
+            return f"{qs.render(li, m[0])} {c[li]} {p} %."
+
+        slots = [qs]
+    elif kind == 4:
+        ev, city = rng.choice(EVENTS), rng.choice(CITIES)
+        d = fmt_date(rng, num_lang)
+        evs = slot(ev)
+
+        def render(li, lang, m):
+            e = evs.render(li, m[0])
+            return {
+                "de": f"{e} findet am {d} in {city[0]} statt.",
+                "en": f"{e} takes place on {d} in {city[1]}.",
+                "fr": f"{e} a lieu le {d} à {city[2]}.",
+            }[lang]
+
+        slots = [evs]
+    elif kind == 5:
+        name = f"{rng.choice(TITLES)} {rng.choice(FIRST)} {rng.choice(LAST)}"
+        person, proj = slot((name, name, name)), slot(rng.choice(PROJECTS))
+
+        def render(li, lang, m):
+            verb = ("leitet", "leads", "dirige")[li]
+            return f"{person.render(li, m[0])} {verb} {proj.render(li, m[1])}."
+
+        slots = [person, proj]
+    else:
+        a = fmt_int(rng, num_lang)
+        info = slot(rng.choice(INFO_TARGETS))
+        funded = rng.random() < 0.5
+        proj = slot(rng.choice(PROJECTS))
+
+        def render(li, lang, m):
+            if funded:
+                p = proj.render(li, m[1])
+                p = p[0].upper() + p[1:] if not p.startswith("\x01") else p
+                return {
+                    "de": f"{p} wird mit {a} Euro gefördert.",
+                    "en": f"{p} is funded with {a} euros.",
+                    "fr": f"{p} est financé à hauteur de {a} euros.",
+                }[lang]
+            i = info.render(li, m[0])
+            return {
+                "de": f"Weitere Informationen finden Sie unter {i}.",
+                "en": f"Further information is available from {i}.",
+                "fr": f"De plus amples informations sont disponibles auprès de {i}.",
+            }[lang]
+
+        slots = [info, proj]
+    return render, slots
+
+
+def generate_pair(
+    rng: random.Random, src: str, tgt: str, ph_rate: float, drop_rate: float = 0.0
+) -> tuple[str, str]:
+    render, slots = make_frame(rng, ph_rate, src)
+    # symbolic marks: slot i uses marks 2i and 2i+1; prefix -1, suffix -2, trailing -3
+    marks = [[2 * i, 2 * i + 1] for i in range(len(slots))]
+    prefix = rng.random() < ph_rate * 0.3
+    suffix = rng.random() < ph_rate * 0.3
+    trailing = rng.random() < ph_rate * 0.15
+
+    def full(lang):
+        text = render(LANGS[lang], lang, marks)
+        if suffix:
+            text = text[:-1] + " \x01-2\x02" + text[-1]
+        if prefix:
+            text = "\x01-1\x02 " + text
+        if trailing:
+            text = text + " \x01-3\x02"
+        return text
+
+    s, t = full(src), full(tgt)
+    order = [int(x) for x in re.findall("\x01(-?\\d+)\x02", s)]
+    if order:
+        style = rng.random()
+        if style < 0.45:
+            ids = list(range(1, len(order) + 1))
+        elif style < 0.9:
+            ids = sorted(rng.sample(range(1, MAX_ID + 1), len(order)))
+        else:
+            ids = rng.sample(range(1, MAX_ID + 1), len(order))
+        mapping = dict(zip(order, ids, strict=False))
+        sub = lambda m: f"{PH_OPEN}{mapping[int(m.group(1))]}{PH_CLOSE}"  # noqa: E731
+        s = re.sub("\x01(-?\\d+)\x02", sub, s)
+        t = re.sub("\x01(-?\\d+)\x02", sub, t)
+        if drop_rate and rng.random() < drop_rate:
+            t = PH_RE.sub("", t)
+            t = re.sub(r" +", " ", t).replace(" .", ".").strip()
+    return s, t
+
+
+def generate_corpus(seed: int, n: int, src: str, tgt: str, drop_rate: float = 0.0):
+    rng = random.Random(seed)
+    pairs = []
+    for _ in range(n):
+        ph_rate = rng.choice([0.0, 0.4, 0.8, 1.2])
+        pairs.append(generate_pair(rng, src, tgt, ph_rate, drop_rate))
+    return pairs
+
+
+# ----------------------------------------------------------------------------
+# SentencePiece
+# ----------------------------------------------------------------------------
+
+
+def train_sentencepiece(pairs, prefix: Path, vocab_size: int) -> spm.SentencePieceProcessor:
+    text_path = prefix.with_suffix(".txt")
+    with text_path.open("w", encoding="utf-8") as handle:
+        for s, t in pairs:
+            handle.write(s + "\n" + t + "\n")
+    spm.SentencePieceTrainer.train(
+        input=str(text_path),
+        model_prefix=str(prefix),
+        vocab_size=vocab_size,
+        model_type="unigram",
+        character_coverage=1.0,
+        byte_fallback=True,
+        split_digits=True,
+        user_defined_symbols=[PH_OPEN, PH_CLOSE],
+        normalization_rule_name="identity",
+        num_threads=1,
+        shuffle_input_sentence=False,
+        input_sentence_size=0,
+        minloglevel=2,
+        hard_vocab_limit=False,
+        unk_id=0,
+        bos_id=1,
+        eos_id=2,
+        pad_id=-1,
+    )
+    return spm.SentencePieceProcessor(model_file=str(prefix.with_suffix(".model")))
+
+
+def argos_decode(sp: spm.SentencePieceProcessor, pieces: list[str]) -> str:
+    """What argostranslate.tokenizer.SentencePieceTokenizer.decode does (+ leading strip)."""
+    text = sp.decode_pieces(pieces).replace("▁", " ").replace("_", " ")
+    return text[1:] if text.startswith(" ") else text
+
+
+def check_placeholder_roundtrip(sp) -> dict:
+    """Placeholders must tokenize to ⟦, digits, ⟧ and decode back unchanged."""
+    contexts = [
+        "Siehe {p}.",
+        "{p} Die Klinik testet {p}.",
+        "Die {p}Studie{p} läuft.",
+        "Informationen unter {p}",
+        "({p}), {p}; {p}!",
+    ]
+    failures = []
+    for number in range(1, 100):
+        p = f"{PH_OPEN}{number}{PH_CLOSE}"
+        for ctx in contexts:
+            text = ctx.replace("{p}", p)
+            pieces = sp.encode(text, out_type=str)
+            if argos_decode(sp, pieces) != text:
+                failures.append(text)
+    return {"checked": 99 * len(contexts), "failures": failures[:5], "n_failures": len(failures)}
+
+
+# ----------------------------------------------------------------------------
+# Model
+# ----------------------------------------------------------------------------
+
+
+@dataclass
+class Config:
+    vocab: int
+    d_model: int = 128
+    heads: int = 4
+    ffn: int = 384
+    enc_layers: int = 2
+    dec_layers: int = 2
+    max_len: int = 256
+    dropout: float = 0.05
+    eps: float = 1e-6
+
+
+def sinusoids(length: int, dim: int) -> torch.Tensor:
+    """Sinusoidal table, sin in the first half, cos in the second (exported explicitly)."""
+    half = dim // 2
+    inv = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float64) / (half - 1))
+    angles = torch.arange(length, dtype=torch.float64)[:, None] * inv[None, :]
+    return torch.cat([torch.sin(angles), torch.cos(angles)], dim=1).float()
+
+
+class Attention(nn.Module):
+    def __init__(self, cfg: Config):
+        super().__init__()
+        self.h, self.d = cfg.heads, cfg.d_model
+        self.q, self.k, self.v, self.o = (nn.Linear(cfg.d_model, cfg.d_model) for _ in range(4))
+
+    def forward(self, x, mem, mask):
+        b, lq, _ = x.shape
+        lk = mem.shape[1]
+        hd = self.d // self.h
+        q = self.q(x).view(b, lq, self.h, hd).transpose(1, 2)
+        k = self.k(mem).view(b, lk, self.h, hd).transpose(1, 2)
+        v = self.v(mem).view(b, lk, self.h, hd).transpose(1, 2)
+        out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+        return self.o(out.transpose(1, 2).reshape(b, lq, self.d))
+
+
+class FFN(nn.Module):
+    def __init__(self, cfg: Config):
+        super().__init__()
+        self.norm = nn.LayerNorm(cfg.d_model, eps=cfg.eps)
+        self.l0, self.l1 = nn.Linear(cfg.d_model, cfg.ffn), nn.Linear(cfg.ffn, cfg.d_model)
+
+    def forward(self, x, drop):
+        return self.l1(drop(F.relu(self.l0(self.norm(x)))))
+
+
+class EncoderLayer(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        self.norm = nn.LayerNorm(cfg.d_model, eps=cfg.eps)
+        self.att, self.ffn = Attention(cfg), FFN(cfg)
+
+    def forward(self, x, mask, drop):
+        h = self.norm(x)
+        x = x + drop(self.att(h, h, mask))
+        return x + drop(self.ffn(x, drop))
+
+
+class DecoderLayer(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(cfg.d_model, eps=cfg.eps)
+        self.norm2 = nn.LayerNorm(cfg.d_model, eps=cfg.eps)
+        self.self_att, self.cross_att, self.ffn = Attention(cfg), Attention(cfg), FFN(cfg)
+
+    def forward(self, y, mem, self_mask, mem_mask, drop):
+        h = self.norm1(y)
+        y = y + drop(self.self_att(h, h, self_mask))
+        y = y + drop(self.cross_att(self.norm2(y), mem, mem_mask))
+        return y + drop(self.ffn(y, drop))
+
+
+class Seq2Seq(nn.Module):
+    """Pre-norm Transformer; source/target embeddings and output projection are tied."""
+
+    def __init__(self, cfg: Config):
+        super().__init__()
+        self.cfg = cfg
+        self.emb = nn.Embedding(cfg.vocab, cfg.d_model)
+        nn.init.normal_(self.emb.weight, std=cfg.d_model**-0.5)
+        self.register_buffer("pos", sinusoids(cfg.max_len, cfg.d_model), persistent=False)
+        self.enc = nn.ModuleList(EncoderLayer(cfg) for _ in range(cfg.enc_layers))
+        self.dec = nn.ModuleList(DecoderLayer(cfg) for _ in range(cfg.dec_layers))
+        self.enc_norm = nn.LayerNorm(cfg.d_model, eps=cfg.eps)
+        self.dec_norm = nn.LayerNorm(cfg.d_model, eps=cfg.eps)
+        self.out_bias = nn.Parameter(torch.zeros(cfg.vocab))
+        self.drop = nn.Dropout(cfg.dropout)
+
+    def embed(self, ids):
+        return self.drop(self.emb(ids) * math.sqrt(self.cfg.d_model) + self.pos[: ids.shape[1]])
+
+    def encode(self, src, src_pad):
+        mask = (~src_pad)[:, None, None, :]
+        x = self.embed(src)
+        for layer in self.enc:
+            x = layer(x, mask, self.drop)
+        return self.enc_norm(x), mask
+
+    def decode(self, tgt_in, mem, mem_mask):
+        length = tgt_in.shape[1]
+        causal = torch.ones(length, length, dtype=torch.bool, device=tgt_in.device).tril()
+        y = self.embed(tgt_in)
+        for layer in self.dec:
+            y = layer(y, mem, causal, mem_mask, self.drop)
+        return F.linear(self.dec_norm(y), self.emb.weight, self.out_bias)
+
+    def forward(self, src, src_pad, tgt_in):
+        mem, mem_mask = self.encode(src, src_pad)
+        return self.decode(tgt_in, mem, mem_mask)
+
+
+@torch.no_grad()
+def greedy(
+    model: Seq2Seq, batch_ids: list[list[int]], pad: int, bos: int, eos: int, max_len: int = 160
+) -> list[list[int]]:
+    model.eval()
+    src, src_pad = pad_batch(batch_ids, pad)
+    mem, mem_mask = model.encode(src, src_pad)
+    ys = torch.full((len(batch_ids), 1), bos, dtype=torch.long)
+    done = torch.zeros(len(batch_ids), dtype=torch.bool)
+    for _ in range(max_len):
+        nxt = model.decode(ys, mem, mem_mask)[:, -1].argmax(-1)
+        nxt = torch.where(done, torch.full_like(nxt, eos), nxt)
+        ys = torch.cat([ys, nxt[:, None]], dim=1)
+        done |= nxt == eos
+        if done.all():
+            break
+    out = []
+    for row in ys[:, 1:].tolist():
+        out.append(row[: row.index(eos)] if eos in row else row)
+    return out
+
+
+def pad_batch(seqs, pad):
+    length = max(len(s) for s in seqs)
+    ids = torch.full((len(seqs), length), pad, dtype=torch.long)
+    for i, s in enumerate(seqs):
+        ids[i, : len(s)] = torch.tensor(s, dtype=torch.long)
+    return ids, ids == pad
+
+
+# ----------------------------------------------------------------------------
+# Evaluation
+# ----------------------------------------------------------------------------
+
+
+def copy_ok(src: str, hyp: str) -> bool:
+    """Every placeholder and number of the source appears in the output as often."""
+    return Counter(NUM_RE.findall(src)) == Counter(NUM_RE.findall(hyp)) or (
+        not NUM_RE.findall(src) and not NUM_RE.findall(hyp)
+    )
+
+
+def score(pairs, hyps) -> dict:
+    exact = sum(h == t for (_, t), h in zip(pairs, hyps, strict=False))
+    with_codes = [(s, h) for (s, _), h in zip(pairs, hyps, strict=False) if NUM_RE.search(s)]
+    copied = sum(copy_ok(s, h) for s, h in with_codes)
+    with_ph = [(s, h) for (s, _), h in zip(pairs, hyps, strict=False) if PH_RE.search(s)]
+    ph_copied = sum(Counter(PH_RE.findall(s)) == Counter(PH_RE.findall(h)) for s, h in with_ph)
+    return {
+        "n": len(pairs),
+        "exact": exact / len(pairs),
+        "copy": copied / max(1, len(with_codes)),
+        "n_copy": len(with_codes),
+        "placeholders": ph_copied / max(1, len(with_ph)),
+        "n_placeholders": len(with_ph),
+    }
+
+
+def torch_translate(model, sp, vocab_index, sources, batch=128):
+    out = []
+    pad, bos, eos = vocab_index["<blank>"], vocab_index["<s>"], vocab_index["</s>"]
+    for i in range(0, len(sources), batch):
+        chunk = [sp.encode(s) for s in sources[i : i + batch]]
+        out.extend(greedy(model, chunk, pad, bos, eos))
+    return out
+
+
+# ----------------------------------------------------------------------------
+# Training
+# ----------------------------------------------------------------------------
+
+
+def train(model, sp, train_pairs, dev_pairs, vocab_index, max_minutes, seed, log):
+    torch.manual_seed(seed)
+    pad, bos, eos = vocab_index["<blank>"], vocab_index["<s>"], vocab_index["</s>"]
+    data = [(sp.encode(s), sp.encode(t)) for s, t in train_pairs]
+    rng = random.Random(seed)
+    opt = torch.optim.Adam(model.parameters(), lr=1.0, betas=(0.9, 0.98), eps=1e-9)
+    peak, warm = 2e-3, 300
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda step: peak * min((step + 1) / warm, math.sqrt(warm / (step + 1)))
+    )
+    tokens_per_batch = 3000
+    start, step, _best = time.time(), 0, None
+    eval_every = 200
+    while True:
+        order = sorted(range(len(data)), key=lambda i: (len(data[i][0]), rng.random()))
+        batches, cur, cur_max = [], [], 0
+        for i in order:
+            m = max(cur_max, len(data[i][0]), len(data[i][1]) + 1)
+            if cur and m * (len(cur) + 1) > tokens_per_batch:
+                batches.append(cur)
+                cur, m = [], max(len(data[i][0]), len(data[i][1]) + 1)
+            cur.append(i)
+            cur_max = m
+        if cur:
+            batches.append(cur)
+        rng.shuffle(batches)
+        for b in batches:
+            model.train()
+            src, src_pad = pad_batch([data[i][0] for i in b], pad)
+            tin, _ = pad_batch([[bos] + data[i][1] for i in b], pad)
+            tout, _ = pad_batch([data[i][1] + [eos] for i in b], pad)
+            logits = model(src, src_pad, tin)
+            loss = F.cross_entropy(
+                logits.reshape(-1, logits.shape[-1]),
+                tout.reshape(-1),
+                ignore_index=pad,
+                label_smoothing=0.0,
+            )
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            step += 1
+            elapsed = (time.time() - start) / 60
+            if step % eval_every == 0 or elapsed > max_minutes:
+                vocab = list(vocab_index)
+                hyps = [
+                    argos_decode(sp, [vocab[i] for i in h if i < sp.get_piece_size()])
+                    for h in torch_translate(model, sp, vocab_index, [s for s, _ in dev_pairs])
+                ]
+                result = score(dev_pairs, hyps)
+                log(
+                    f"  step {step:5d}  {elapsed:5.1f} min  loss {loss.item():.3f}  "
+                    f"dev exact {result['exact']:.3f}  copy {result['copy']:.3f}  "
+                    f"ph {result['placeholders']:.3f}"
+                )
+                if result["exact"] >= 0.985 and result["copy"] >= 0.995:
+                    return step, time.time() - start
+                if elapsed > max_minutes:
+                    return step, time.time() - start
+
+
+# ----------------------------------------------------------------------------
+# Export to CTranslate2
+# ----------------------------------------------------------------------------
+
+
+def np32(t: torch.Tensor) -> np.ndarray:
+    return t.detach().cpu().float().numpy().copy()
+
+
+def set_linear(spec, *linears):
+    spec.weight = np.concatenate([np32(lin.weight) for lin in linears], axis=0)
+    spec.bias = np.concatenate([np32(lin.bias) for lin in linears], axis=0)
+
+
+def set_norm(spec, norm):
+    spec.gamma, spec.beta = np32(norm.weight), np32(norm.bias)
+
+
+def export_ct2(model: Seq2Seq, vocab: list[str], out_dir: Path) -> None:
+    from ctranslate2.specs import transformer_spec
+
+    cfg = model.cfg
+    spec = transformer_spec.TransformerSpec.from_config(
+        (cfg.enc_layers, cfg.dec_layers), cfg.heads, pre_norm=True
+    )
+    spec.config.layer_norm_epsilon = cfg.eps
+    emb = np32(model.emb.weight)
+    pos = np32(model.pos)
+    enc, dec = spec.encoder, spec.decoder
+    enc.embeddings[0].weight = emb
+    enc.position_encodings.encodings = pos
+    set_norm(enc.layer_norm, model.enc_norm)
+    for layer_spec, layer in zip(enc.layer, model.enc, strict=False):
+        att = layer_spec.self_attention
+        set_norm(att.layer_norm, layer.norm)
+        set_linear(att.linear[0], layer.att.q, layer.att.k, layer.att.v)
+        set_linear(att.linear[1], layer.att.o)
+        set_norm(layer_spec.ffn.layer_norm, layer.ffn.norm)
+        set_linear(layer_spec.ffn.linear_0, layer.ffn.l0)
+        set_linear(layer_spec.ffn.linear_1, layer.ffn.l1)
+    dec.embeddings.weight = emb.copy()
+    dec.position_encodings.encodings = pos.copy()
+    set_norm(dec.layer_norm, model.dec_norm)
+    dec.projection.weight = emb.copy()
+    dec.projection.bias = np32(model.out_bias)
+    for layer_spec, layer in zip(dec.layer, model.dec, strict=False):
+        sa, ca = layer_spec.self_attention, layer_spec.attention
+        set_norm(sa.layer_norm, layer.norm1)
+        set_linear(sa.linear[0], layer.self_att.q, layer.self_att.k, layer.self_att.v)
+        set_linear(sa.linear[1], layer.self_att.o)
+        set_norm(ca.layer_norm, layer.norm2)
+        set_linear(ca.linear[0], layer.cross_att.q)
+        set_linear(ca.linear[1], layer.cross_att.k, layer.cross_att.v)
+        set_linear(ca.linear[2], layer.cross_att.o)
+        set_norm(layer_spec.ffn.layer_norm, layer.ffn.norm)
+        set_linear(layer_spec.ffn.linear_0, layer.ffn.l0)
+        set_linear(layer_spec.ffn.linear_1, layer.ffn.l1)
+    spec.register_source_vocabulary(vocab)
+    spec.register_target_vocabulary(vocab)
+    spec.validate()
+    spec.optimize(quantization="float32")  # aliases the tied embeddings
+    out_dir.mkdir(parents=True, exist_ok=True)
+    spec.save(str(out_dir))
+
+
+def ct2_translate(model_dir: Path, sp, sources, compute_type, beam=1, length_penalty=1.0):
+    translator = ctranslate2.Translator(
+        str(model_dir), device="cpu", compute_type=compute_type, inter_threads=1, intra_threads=2
+    )
+    tokens = [sp.encode(s, out_type=str) for s in sources]
+    results = translator.translate_batch(
+        tokens,
+        beam_size=beam,
+        max_batch_size=64,
+        length_penalty=length_penalty,
+        max_decoding_length=160,
+    )
+    return [r.hypotheses[0] for r in results]
+
+
+# ----------------------------------------------------------------------------
+# Packaging
+# ----------------------------------------------------------------------------
+
+NAMES = {"de": "German", "en": "English", "fr": "French"}
+
+
+def write_package(
+    name: str, src: str, tgt: str, model_dir: Path, sp_model: Path, out: Path, description: str
+) -> None:
+    top = f"translate-{src}_{tgt}-{name.split('-', 1)[1]}"
+    metadata = {
+        "package_version": "0.1",
+        "argos_version": "1.9.0",
+        "from_code": src,
+        "from_name": NAMES[src],
+        "to_code": tgt,
+        "to_name": NAMES[tgt],
+        "type": "translate",
+        "languages": [],
+        "dependencies": [],
+        "links": [],
+        "target_prefix": "",
+        "package_name": f"Test {NAMES[src]}-{NAMES[tgt]} ({name})",
+        "description": description,
+    }
+    readme = (
+        f"# {name}\n\nTiny synthetic test model ({NAMES[src]} → {NAMES[tgt]}) built by "
+        "scripts/build_test_packages.py. Not a real translation model.\n\n"
+        f"{description}\n\nPlaceholders have the form ⟦n⟧ (U+27E6, digits, U+27E7).\n"
+    )
+    files = {
+        "metadata.json": (json.dumps(metadata, indent=2, ensure_ascii=False) + "\n").encode(),
+        "README.md": readme.encode(),
+        "sentencepiece.model": sp_model.read_bytes(),
+    }
+    for path in sorted(model_dir.iterdir()):
+        files[f"model/{path.name}"] = path.read_bytes()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for directory in (f"{top}/", f"{top}/model/"):
+            info = zipfile.ZipInfo(directory, date_time=(1980, 1, 1, 0, 0, 0))
+            info.external_attr = (0o40755 << 16) | 0x10
+            archive.writestr(info, b"")
+        for rel in sorted(files):
+            info = zipfile.ZipInfo(f"{top}/{rel}", date_time=(1980, 1, 1, 0, 0, 0))
+            info.external_attr = 0o100644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, files[rel])
+
+
+# ----------------------------------------------------------------------------
+# Main
+# ----------------------------------------------------------------------------
+
+PACKAGES = {
+    # name: (src, tgt, seed, drop_rate, description)
+    "de_en-test": (
+        "de",
+        "en",
+        1101,
+        0.0,
+        "Copies placeholders and numbers; reproduces template translations.",
+    ),
+    "en_fr-test": (
+        "en",
+        "fr",
+        2202,
+        0.0,
+        "Copies placeholders and numbers; reproduces template translations.",
+    ),
+    "de_en-dropper": (
+        "de",
+        "en",
+        3303,
+        0.8,
+        "Trained to DROP placeholders in most sentences (tests the fallback path).",
+    ),
+}
+
+
+def build(name: str, args, log) -> dict:
+    src, tgt, seed, drop_rate, description = PACKAGES[name]
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    train_pairs = generate_corpus(seed, args.corpus_size, src, tgt, drop_rate)
+    seen = {s for s, _ in train_pairs}
+    held = [
+        p
+        for p in generate_corpus(seed + 7, args.test_size * 3, src, tgt, drop_rate)
+        if p[0] not in seen
+    ]
+    # held-out sets: dev (early stopping) and test (reported), disjoint
+    dev, test = held[:300], held[300 : 300 + args.test_size]
+    work = Path(tempfile.mkdtemp(prefix=f"argos-{name}-"))
+    try:
+        sp = train_sentencepiece(train_pairs, work / "sentencepiece", args.vocab_size)
+        vocab = [sp.id_to_piece(i) for i in range(sp.get_piece_size())] + ["<blank>"]
+        vocab_index = {p: i for i, p in enumerate(vocab)}
+        roundtrip = check_placeholder_roundtrip(sp)
+        log(
+            f"[{name}] {len(train_pairs)} training pairs, {len(test)} held-out test pairs, "
+            f"vocab {len(vocab)}, placeholder round trip failures {roundtrip['n_failures']}"
+            f"/{roundtrip['checked']}; example pieces: "
+            f"{sp.encode('Siehe ⟦12⟧, ⟦3⟧Studie⟦4⟧.', out_type=str)}"
+        )
+        torch.manual_seed(seed)
+        model = Seq2Seq(Config(vocab=len(vocab), ffn=args.ffn))
+        params = sum(p.numel() for p in model.parameters())
+        log(f"[{name}] model parameters: {params}")
+        steps, seconds = train(
+            model,
+            sp,
+            train_pairs,
+            dev,
+            vocab_index,
+            args.max_minutes if "dropper" not in name else args.dropper_minutes,
+            seed,
+            log,
+        )
+        model.eval()
+        model_dir = work / "model"
+        export_ct2(model, vocab, model_dir)
+
+        sources = [s for s, _ in test]
+        torch_ids = torch_translate(model, sp, vocab_index, sources)
+        torch_pieces = [[vocab[i] for i in h if i < sp.get_piece_size()] for h in torch_ids]
+        result = {
+            "name": name,
+            "params": params,
+            "steps": steps,
+            "train_minutes": round(seconds / 60, 2),
+            "roundtrip": roundtrip,
+        }
+        result["pytorch_greedy"] = score(test, [argos_decode(sp, p) for p in torch_pieces])
+        for compute_type in ("float32", "int8"):
+            for beam in (1, 4):
+                hyps = ct2_translate(
+                    model_dir,
+                    sp,
+                    sources,
+                    compute_type,
+                    beam,
+                    length_penalty=0.2 if beam > 1 else 1.0,
+                )
+                key = f"ct2_{compute_type}_beam{beam}"
+                result[key] = score(test, [argos_decode(sp, h) for h in hyps])
+                if beam == 1:
+                    same = sum(h == t for h, t in zip(hyps, torch_pieces, strict=False))
+                    result[key]["equal_to_pytorch"] = same / len(hyps)
+        out = OUT_DIR / f"translate-{name.split('-')[0]}-{name.split('-', 1)[1]}.argosmodel"
+        write_package(name, src, tgt, model_dir, work / "sentencepiece.model", out, description)
+        result["package"] = str(out.relative_to(ROOT))
+        result["bytes"] = out.stat().st_size
+        examples = test[:200]
+        picks = [p for p in examples if PH_RE.search(p[0])][:4] + [
+            p for p in examples if not PH_RE.search(p[0])
+        ][:1]
+        hyps = ct2_translate(model_dir, sp, [s for s, _ in picks], "int8", 4, 0.2)
+        result["examples"] = [
+            {"source": s, "reference": t, "ct2_int8_beam4": argos_decode(sp, h)}
+            for (s, t), h in zip(picks, hyps, strict=False)
+        ]
+        return result
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def verify_with_argos(paths: list[Path]) -> None:
+    """Install the packages with Argos Translate itself (into a temp dir) and translate.
+
+    Needs ``argos-translate-lt`` (or ``argostranslate``) in the build venv. Uses only
+    the package's tokenizer and CTranslate2 model: Argos's own translate() would also
+    need a sentence splitter model (see scripts/README.md).
+    """
+    import os
+
+    scratch = Path(tempfile.mkdtemp(prefix="argos-verify-"))
+    os.environ["ARGOS_PACKAGES_DIR"] = str(scratch / "packages")  # read by argostranslate.settings
+    os.environ["XDG_DATA_HOME"] = str(scratch / "data")
+    os.environ["XDG_CACHE_HOME"] = str(scratch / "cache")
+    os.environ["XDG_CONFIG_HOME"] = str(scratch / "config")
+    from argostranslate import package as argos_package
+
+    try:
+        for path in paths:
+            argos_package.install_from_path(path)
+        for pkg in argos_package.get_installed_packages():
+            translator = ctranslate2.Translator(
+                str(pkg.package_path / "model"), device="cpu", compute_type="int8"
+            )
+            sources = [s for s, _ in generate_corpus(99, 3, pkg.from_code, pkg.to_code)]
+            sources.append(
+                {
+                    "de": "⟦1⟧ präsentiert ⟦2⟧ in Berlin ⟦3⟧.",
+                    "en": "⟦1⟧ presents ⟦2⟧ in Berlin ⟦3⟧.",
+                }[pkg.from_code]
+            )
+            tokens = [pkg.tokenizer.encode(s) for s in sources]
+            prefix = [[pkg.target_prefix]] * len(tokens) if pkg.target_prefix else None
+            results = translator.translate_batch(
+                tokens, target_prefix=prefix, beam_size=4, length_penalty=0.2, replace_unknowns=True
+            )
+            print(
+                f"argos: {pkg} ({pkg.package_path.name}) from={pkg.from_code} "
+                f"to={pkg.to_code} type={pkg.type} version={pkg.package_version}"
+            )
+            for source, result in zip(sources, results, strict=False):
+                out = pkg.tokenizer.decode(result.hypotheses[0]).lstrip(" ")
+                print(f"  {source}  ->  {out}")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", nargs="*", choices=sorted(PACKAGES), default=None)
+    parser.add_argument(
+        "--max-minutes",
+        type=float,
+        default=15.0,
+        help="training time cap per package (stops earlier at the target)",
+    )
+    parser.add_argument("--dropper-minutes", type=float, default=5.0)
+    parser.add_argument("--corpus-size", type=int, default=60000)
+    parser.add_argument("--test-size", type=int, default=1000)
+    parser.add_argument("--vocab-size", type=int, default=1000)
+    parser.add_argument("--ffn", type=int, default=384)
+    parser.add_argument("--report", type=Path, default=None, help="write results as JSON")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=2,
+        help="torch threads (2; use 1 when building packages in parallel)",
+    )
+    parser.add_argument(
+        "--verify-argos",
+        action="store_true",
+        help="only install the built packages with Argos and translate a few",
+    )
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    if args.verify_argos:
+        verify_with_argos(sorted(OUT_DIR.glob("*.argosmodel")))
+        return
+
+    def log(message):
+        print(message, flush=True)
+
+    results = []
+    for name in args.only or list(PACKAGES):
+        results.append(build(name, args, log))
+        if args.report:
+            args.report.write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    print("\n== results (held-out template sentences) ==")
+    for r in results:
+        print(
+            f"{r['package']}  {r['bytes'] / 1e6:.2f} MB  {r['params']} params  "
+            f"{r['steps']} steps  {r['train_minutes']} min"
+        )
+        for key in [k for k in r if k.startswith(("pytorch", "ct2"))]:
+            s = r[key]
+            extra = (
+                f"  equal_to_pytorch {s['equal_to_pytorch']:.3f}" if "equal_to_pytorch" in s else ""
+            )
+            print(
+                f"  {key:22s} exact {s['exact']:.3f}  numbers+placeholders {s['copy']:.3f} "
+                f"(n={s['n_copy']})  placeholders {s['placeholders']:.3f} "
+                f"(n={s['n_placeholders']}){extra}"
+            )
+        for ex in r["examples"]:
+            print(
+                f"    SRC {ex['source']}\n    REF {ex['reference']}\n    OUT {ex['ct2_int8_beam4']}"
+            )
+
+
+if __name__ == "__main__":
+    main()
