@@ -1,0 +1,169 @@
+"""Benchmark: Argos's translate() per segment vs raw CTranslate2 vs our engine.
+
+    python benchmarks/mt.py [--segments N] [--package tests/data/argos/X.argosmodel]
+
+Same package, same segments, same decoding options (beam 4, length penalty 0.2 as Argos
+uses them), one process:
+  (a) argostranslate.translate.translate per segment, as Argos users call it, at Argos's
+      defaults (ARGOS_INTRA_THREADS=0) and at its best thread setting (intra_threads=1);
+  (b) ctranslate2.Translator.translate_batch on pre-tokenized input (the floor);
+  (c) our engine with an empty cache; (d) our engine with a warm cache.
+
+Argos's translate() first splits text into sentences with MiniSBD, which downloads a
+model. Our segments are already sentences, so the benchmark replaces MiniSBD's splitter
+with one that returns the segment unchanged (no download, no network); everything else is
+Argos's own code path. Timings are printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_PACKAGE = ROOT / "tests" / "data" / "argos" / "translate-de_en-test.argosmodel"
+
+SUBJECTS = ["Das Symposium", "Der Kongress", "Die Tagung", "Das Forschungsteam"]
+CITIES = ["Frankfurt", "Zürich", "Wien", "Berlin", "Köln", "Hamburg"]
+
+
+def template_segments(count: int, seed: int = 0) -> list[str]:
+    """German sentences in the tiny packages' domain, with dates and placeholders."""
+    rng = random.Random(seed)
+    segments = []
+    for number in range(count):
+        date = f"{rng.randint(1, 28):02d}.{rng.randint(1, 12):02d}.{rng.randint(2015, 2026)}"
+        city = rng.choice(CITIES)
+        if number % 3 == 0:
+            segments.append(f"{rng.choice(SUBJECTS[:3])} findet am {date} in {city} statt.")
+        elif number % 3 == 1:
+            segments.append(f"⟦1⟧{rng.choice(SUBJECTS[:3])}⟦2⟧ findet am {date} in {city} statt.")
+        else:
+            segments.append(
+                f"Das Forschungsteam stieg um {rng.randint(1, 99)},{rng.randint(0, 9)} %."
+            )
+    return segments
+
+
+def timed(run: Callable[[], object]) -> tuple[float, object]:
+    start = time.perf_counter()
+    result = run()
+    return time.perf_counter() - start, result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--segments", type=int, default=500)
+    parser.add_argument("--package", type=Path, default=DEFAULT_PACKAGE)
+    args = parser.parse_args()
+
+    scratch = Path(tempfile.mkdtemp(prefix="mt-bench-"))
+    # Argos reads its settings at import time: point it at an empty, private data dir.
+    os.environ["XDG_DATA_HOME"] = str(scratch / "data")
+    os.environ["XDG_CONFIG_HOME"] = str(scratch / "config")
+    os.environ["XDG_CACHE_HOME"] = str(scratch / "cache")
+    os.environ["ARGOS_PACKAGES_DIR"] = str(scratch / "packages")
+
+    import argostranslate.package
+    import argostranslate.settings
+    import argostranslate.translate
+    import ctranslate2
+    from rich.console import Console
+    from rich.table import Table
+
+    from pipeline.mt.cache import TranslationCache
+    from pipeline.mt.engine import DecodingOptions, Engine
+    from pipeline.mt.packages import install_file
+
+    argostranslate.translate.MiniSBDSentencizer.split_sentences = lambda self, text: [text]
+
+    console = Console(highlight=False)
+    store = scratch / "packages"
+    installed = install_file(args.package, store)
+    argostranslate.package.install_from_path(args.package)  # the same files, for Argos
+    segments = template_segments(args.segments)
+    source, target = installed.from_code, installed.to_code
+    console.print(
+        f"package {args.package.name} ({installed.size / 1024**2:.1f} MB), {len(segments)} "
+        f"segments, {os.cpu_count()} CPUs, CTranslate2 {ctranslate2.__version__}"
+    )
+
+    def argos_run() -> list[str]:
+        argostranslate.translate.get_installed_languages.cache_clear()
+        return [argostranslate.translate.translate(text, source, target) for text in segments]
+
+    rows: list[tuple[str, float]] = []
+    seconds, argos_default = timed(argos_run)
+    rows.append(("(a) Argos translate(), defaults (intra_threads=0)", seconds))
+    argostranslate.settings.intra_threads = 1
+    seconds, argos_best = timed(argos_run)
+    rows.append(("(a') Argos translate(), intra_threads=1", seconds))
+
+    options = DecodingOptions()
+    translator = ctranslate2.Translator(
+        str(installed.path / "model"),
+        device="cpu",
+        compute_type=options.compute_type,
+        inter_threads=options.inter_threads,
+        intra_threads=options.intra_threads,
+    )
+    import sentencepiece
+
+    processor = sentencepiece.SentencePieceProcessor(
+        model_file=str(installed.path / "sentencepiece.model")
+    )
+    tokens = [processor.encode(text, out_type=str) for text in segments]
+
+    def floor() -> object:
+        return translator.translate_batch(
+            tokens,
+            beam_size=options.beam_size,
+            length_penalty=options.length_penalty,
+            replace_unknowns=True,
+            max_batch_size=options.max_batch_tokens,
+            batch_type="tokens",
+        )
+
+    floor_seconds = min(timed(floor)[0] for _ in range(3))
+    rows.append(("(b) raw translate_batch, pre-tokenized (floor)", floor_seconds))
+
+    cache_path = scratch / "cache.sqlite3"
+    with TranslationCache(cache_path) as cache:
+        engine = Engine(store, options, cache)
+        engine.translate(segments[:1], source, target)  # load the model outside the timing
+        cache.clear()
+        seconds, cold = timed(lambda: engine.translate(segments, source, target))
+        rows.append(("(c) our engine, empty cache", seconds))
+        seconds, warm = timed(lambda: engine.translate(segments, source, target))
+        rows.append(("(d) our engine, warm cache", seconds))
+
+    table = Table(title="Machine translation throughput")
+    table.add_column("variant")
+    table.add_column("seconds", justify="right")
+    table.add_column("segments/s", justify="right")
+    for name, seconds in rows:
+        table.add_row(name, f"{seconds:.3f}", f"{len(segments) / seconds:.1f}")
+    console.print(table)
+    a, a_best, b, c, d = (len(segments) / seconds for _, seconds in rows)
+    console.print(f"(c) / (a) at Argos defaults:   {c / a:.1f}×  (goal ≥ 3×)")
+    console.print(f"(c) / (a') at intra_threads=1: {c / a_best:.1f}×  (goal ≥ 1.5×)")
+    console.print(f"(b) / (c) floor vs engine:     {b / c:.2f}×  (goal ≤ 1.15×)")
+    console.print(f"(d) / (c) warm vs empty cache: {d / c:.0f}×  (goal ≥ 50×)")
+    cold_texts = [result.text for result in cold]  # type: ignore[attr-defined]
+    same = sum(a == c for a, c in zip(argos_default, cold_texts, strict=True))  # type: ignore[arg-type]
+    console.print(f"identical outputs (a) vs (c): {same}/{len(segments)}")
+    warm_texts = [result.text for result in warm]  # type: ignore[attr-defined]
+    console.print(f"warm cache returns the same text: {warm_texts == cold_texts}")
+    same_best = sum(x == y for x, y in zip(argos_default, argos_best, strict=True))  # type: ignore[arg-type]
+    console.print(f"identical outputs (a) vs (a'): {same_best}/{len(segments)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
