@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import asdict
@@ -37,6 +38,7 @@ from pipeline.run import RunReport, segment_release
 from pipeline.run import run as run_job
 from pipeline.segment import Level, Segment, load_rules
 
+LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 EXIT_OK = 0
 EXIT_USAGE = 2
 EXIT_INPUT = 3
@@ -272,6 +274,11 @@ def translate(
     targets = [code.strip() for code in to.split(",") if code.strip()]
     if not targets:
         raise typer.BadParameter("give at least one target language", param_hint="--to")
+    for code in [source_language, *targets]:
+        if not LANGUAGE_CODE.fullmatch(code):
+            raise typer.BadParameter(
+                f"unknown language code {code!r}: use ISO 639 codes such as de, en, fr, es, it"
+            )
     options = DecodingOptions(
         beam_size=beam_size,
         compute_type=compute_type,

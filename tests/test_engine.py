@@ -176,3 +176,19 @@ def test_markdown_link_survives_a_dropping_model(dropper: Engine) -> None:
         "The symposium takes place on 07.12.2025 in [Frankfurt](https://example.org/ffm)."
     )
     assert any("attention alignment" in warning for warning in result.warnings)
+
+
+def test_output_is_cut_at_the_length_limit(store: Path) -> None:
+    tight = Engine(store, DecodingOptions(max_length_ratio=0.3, max_length_extra=2))
+    [result] = tight.translate([SENTENCES[0]], "de", "en")
+    assert any("output cut at" in warning for warning in result.warnings)
+    assert len(result.text.split()) < len(SENTENCES[0].split())
+
+
+@pytest.mark.parametrize("codes", [["--to", "english"], ["--to", "en", "--from", "DE"]])
+def test_unknown_language_code_is_a_usage_error(tmp_path: Path, codes: list[str]) -> None:
+    release = tmp_path / "r.md"
+    release.write_text(SENTENCES[0] + "\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["translate", str(release), *codes])
+    assert result.exit_code == 2
+    assert "unknown language code" in result.output

@@ -226,6 +226,10 @@ class Engine:
             runaway = [i for i, out in zip(batch, outputs, strict=True) if _runaway(out, tokens[i])]
             for index, output in zip(batch, outputs, strict=True):
                 results[index] = output
+                limit = self._length_limit(len(tokens[index]))
+                if len(output) >= limit:
+                    results[index] = output[:limit]
+                    notes[index] = f"{model.package.pair}: output cut at {limit} tokens"
             if runaway:
                 size = self.options.retry_no_repeat_ngram_size
                 retried = self._run_batch(model, [tokens[i] for i in runaway], no_repeat=size)
@@ -269,12 +273,15 @@ class Engine:
             )
         return aligned
 
+    def _length_limit(self, source_tokens: int) -> int:
+        """The most output tokens a source of this length may produce."""
+        return int(source_tokens * self.options.max_length_ratio) + self.options.max_length_extra
+
     def _run_batch(
         self, model: _LoadedModel, batch: list[list[str]], no_repeat: int, attention: bool = False
     ) -> list:  # type: ignore[type-arg]
         """Best hypothesis per input: tokens, or (tokens, attention) when asked for."""
-        longest = max((len(tokens) for tokens in batch), default=0)
-        limit = int(longest * self.options.max_length_ratio) + self.options.max_length_extra
+        limit = self._length_limit(max((len(tokens) for tokens in batch), default=0))
         prefix = [[model.target_prefix] for _ in batch] if model.target_prefix else None
         results = model.translator.translate_batch(
             batch,
