@@ -95,6 +95,20 @@ def main_options(
     _state["debug"] = debug
 
 
+def _progress(*columns: ProgressColumn, quiet: bool) -> Progress:
+    """A progress bar on stderr, shown only on a terminal and never with --json."""
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        *columns,
+        console=stderr,
+        transient=True,
+        disable=quiet or not stderr.is_terminal,
+    )
+
+
 LevelOption = Annotated[
     Level,
     typer.Option(
@@ -169,15 +183,7 @@ def run(
     """
     layout = Layout(project)
     rules = load_rules(abbreviations or [])
-    with Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=stderr,
-        transient=True,
-        disable=as_json or not stderr.is_terminal,
-    ) as progress:
+    with _progress(quiet=as_json) as progress:
         releases = find_releases(files or [layout.releases])
         task = progress.add_task("segmenting", total=len(releases))
 
@@ -325,17 +331,7 @@ def _translate_with_progress(
     quiet: bool,
 ) -> list[SegmentTranslation]:
     results: list[SegmentTranslation] = []
-    with Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        RateColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=stderr,
-        transient=True,
-        disable=quiet or not stderr.is_terminal,
-    ) as progress:
+    with _progress(RateColumn(), TimeRemainingColumn(), quiet=quiet) as progress:
         for target in targets:
             task = progress.add_task(f"{source_language}→{target}", total=len(segments))
             results.extend(
