@@ -192,3 +192,12 @@ def test_unknown_language_code_is_a_usage_error(tmp_path: Path, codes: list[str]
     result = CliRunner().invoke(app, ["translate", str(release), *codes])
     assert result.exit_code == 2
     assert "unknown language code" in result.output
+
+
+def test_a_broken_model_is_a_clear_error(tmp_path: Path) -> None:
+    installed = install_file(PACKAGES / "translate-de_en-test.argosmodel", tmp_path)
+    (installed.path / "model" / "model.bin").write_bytes(b"not a model")
+    with pytest.raises(ModelError) as caught:
+        Engine(tmp_path).translate([SENTENCES[0]], "de", "en")
+    assert "cannot be loaded" in caught.value.message
+    assert caught.value.fix == "reinstall it: pipeline models install de en"
