@@ -391,6 +391,9 @@ def models_list(
     stdout.print(table)
     if not installed:
         stdout.print("No packages installed. Install one with `pipeline models install de en`.")
+    for problem in packages.broken_packages(_models_dir(directory)):
+        stderr.print(f"[yellow]warning:[/] {problem}", highlight=False)
+        stderr.print("  fix: delete that directory, then install the package again")
 
 
 @models_app.command("available")

@@ -112,3 +112,11 @@ def test_cache_commands(tmp_path: Path) -> None:
     assert '"entries": 1' in stats.stdout
     cleared = runner.invoke(app, ["cache", "clear", "--project", str(tmp_path)])
     assert "removed 1" in cleared.stdout
+
+
+def test_an_unwritable_cache_location_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(InputError, match="cannot be written") as caught:
+        TranslationCache(blocker / "cache" / "mt.sqlite3")
+    assert "--no-cache" in (caught.value.fix or "")

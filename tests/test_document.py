@@ -77,8 +77,13 @@ def test_markdown_inline_codes_keep_their_markup() -> None:
         (CodeKind.STRIKE, "~~"),
         (CodeKind.STRIKE, "~~"),
     ]
-    pairs = [p.pair for p in document.blocks[0].parts if isinstance(p, Code)]
-    assert all(pair is not None for pair in pairs if pair is not None)
+    paired = [
+        p
+        for p in document.blocks[0].parts
+        if isinstance(p, Code) and p.kind not in (CodeKind.CODE, CodeKind.IMAGE)
+    ]
+    assert len(paired) == 12
+    assert all(code.pair is not None for code in paired)
 
 
 def test_markdown_codes_are_paired() -> None:

@@ -216,3 +216,25 @@ def test_cli_install_file_list_remove(tmp_path: Path) -> None:
     gone = runner.invoke(app, ["models", "remove", "de", "en", "--dir", str(store)])
     assert gone.exit_code == 4
     assert "no package installed for de→en" in gone.stderr
+
+
+def test_a_broken_package_is_skipped_reported_and_replaceable(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    packages.install_file(make_package(tmp_path / "a.argosmodel"), store)
+    broken = store / "translate-en_fr"
+    (broken / "model").mkdir(parents=True)
+    (broken / "metadata.json").write_text("{not json", encoding="utf-8")
+    assert [p.pair for p in packages.list_packages(store)] == ["de→en"]
+    [problem] = packages.broken_packages(store)
+    assert "translate-en_fr" in problem
+    listed = runner.invoke(app, ["models", "list", "--dir", str(store)])
+    assert listed.exit_code == 0
+    assert "delete that directory" in listed.stderr
+    assert runner.invoke(app, ["models", "remove", "de", "en", "--dir", str(store)]).exit_code == 0
+
+
+def test_an_unwritable_package_directory_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(ModelError, match="cannot write the package"):
+        packages.install_file(make_package(tmp_path / "a.argosmodel"), blocker / "store")

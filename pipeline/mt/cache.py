@@ -50,14 +50,20 @@ class TranslationCache:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_MS / 1000)
             self._db.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")
             with self._db:
                 self._db.execute(_SCHEMA)
+        except (sqlite3.OperationalError, OSError) as error:
+            raise InputError(
+                f"the translation cache cannot be written ({error})",
+                path=self.path,
+                fix="make the project directory writable, or pass --no-cache",
+            ) from None
         except sqlite3.DatabaseError as error:
             raise InputError(
                 f"the translation cache cannot be opened ({error})",

@@ -81,15 +81,42 @@ def default_packages_dir() -> Path:
 
 
 def list_packages(directory: Path) -> list[PackageInfo]:
-    """Installed translation packages in ``directory``, sorted by language pair."""
+    """Installed translation packages in ``directory``, sorted by language pair.
+
+    A directory with unreadable metadata is skipped (see ``broken_packages``), so one
+    damaged package never blocks the others, nor its own removal or reinstallation.
+    """
+    packages = []
+    for candidate in _package_dirs(directory):
+        try:
+            metadata = _read_metadata(candidate / "metadata.json")
+        except ModelError:
+            continue
+        packages.append(_info(metadata, candidate))
+    return sorted(packages, key=lambda package: (package.from_code, package.to_code))
+
+
+def broken_packages(directory: Path) -> list[str]:
+    """What is wrong with each package directory that ``list_packages`` skips."""
+    problems = []
+    for candidate in _package_dirs(directory):
+        try:
+            _read_metadata(candidate / "metadata.json")
+        except ModelError as error:
+            problems.append(error.message)
+    return problems
+
+
+def _package_dirs(directory: Path) -> list[Path]:
     if not directory.is_dir():
         return []
-    packages = []
-    for candidate in sorted(directory.iterdir()):
-        if candidate.is_dir() and (candidate / "metadata.json").is_file():
-            metadata = _read_metadata(candidate / "metadata.json")
-            packages.append(_info(metadata, candidate))
-    return sorted(packages, key=lambda package: (package.from_code, package.to_code))
+    return [
+        candidate
+        for candidate in sorted(directory.iterdir())
+        if candidate.is_dir()
+        and not candidate.name.startswith(".")
+        and (candidate / "metadata.json").is_file()
+    ]
 
 
 def find_package(directory: Path, from_code: str, to_code: str) -> PackageInfo | None:
@@ -126,6 +153,12 @@ def install_file(
         ) from None
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise ModelError("metadata.json is not valid UTF-8 JSON", path=archive) from None
+    except OSError as error:
+        raise ModelError(
+            f"cannot write the package ({error.strerror or error})",
+            path=directory,
+            fix="choose a writable package directory with --dir",
+        ) from None
 
 
 def check_archive(package_zip: zipfile.ZipFile, archive: Path) -> str:
