@@ -995,6 +995,194 @@ def build(name: str, args, log) -> dict:
         shutil.rmtree(work, ignore_errors=True)
 
 
+# ----------------------------------------------------------------------------
+# Benchmark assets: a sentence splitter Argos can load offline, and a package of
+# realistic size (random weights). Neither is used by the test suite.
+# ----------------------------------------------------------------------------
+
+SPLITTER_UNITS = ["<PAD>", "<UNK>", " ", ".", "!", "?"]
+
+
+def write_minisbd_splitter(out: Path) -> None:
+    """A MiniSBD-format ONNX model that ends a sentence at . ! ? before a space.
+
+    Argos's ``translate()`` loads ``minisbd/*.onnx`` from inside a package and runs it with
+    ONNX Runtime through MiniSBD's own pre- and post-processing, so this gives Argos a
+    real splitter without any download. The "weights" are set by hand: each character
+    is looked up in a 2-feature table (sentence-final mark, space or padding), and a
+    width-2 convolution over the character and its right neighbour scores the five
+    MiniSBD classes. Needs the ``onnx`` package (build time only).
+    """
+    import onnx
+    from onnx import TensorProto, helper
+
+    table = np.zeros((len(SPLITTER_UNITS), 2), dtype=np.float32)
+    table[0, 1] = table[2, 1] = 1.0  # padding and space
+    table[3:6, 0] = 1.0  # . ! ?
+    weight = np.zeros((5, 2, 2), dtype=np.float32)  # (class, feature, offset 0/+1)
+    bias = np.array([0.5, 0.0, -1.0, -10.0, -10.0], dtype=np.float32)
+    weight[1, 1, 1] = 0.9  # token end: a space follows
+    weight[2, 0, 0] = weight[2, 1, 1] = 1.0  # sentence end: a mark, then a space
+    initializers = [
+        helper.make_tensor("table", TensorProto.FLOAT, table.shape, table.flatten()),
+        helper.make_tensor("weight", TensorProto.FLOAT, weight.shape, weight.flatten()),
+        helper.make_tensor("bias", TensorProto.FLOAT, bias.shape, bias),
+    ]
+    nodes = [
+        helper.make_node("Gather", ["table", "units"], ["features_per_char"]),
+        helper.make_node("Transpose", ["features_per_char"], ["channels"], perm=[0, 2, 1]),
+        helper.make_node(
+            "Conv", ["channels", "weight", "bias"], ["scores"], kernel_shape=[2], pads=[0, 1]
+        ),
+        helper.make_node("Transpose", ["scores"], ["logits"], perm=[0, 2, 1]),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "rule-splitter",
+        [
+            helper.make_tensor_value_info("units", TensorProto.INT64, ["batch", "length"]),
+            helper.make_tensor_value_info(
+                "features", TensorProto.FLOAT, ["batch", "length", "feature"]
+            ),
+        ],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", "length", 5])],
+        initializers,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    vocab = {
+        "lang": "de",
+        "idx": 0,
+        "cutoff": 0,
+        "lower": False,
+        "_id2unit": SPLITTER_UNITS,
+        "_unit2id": {unit: index for index, unit in enumerate(SPLITTER_UNITS)},
+    }
+    config = {"feat_funcs": [], "use_dictionary": False, "max_seqlen": 1000, "batch_size": 32}
+    for key, value in {
+        "lang_code": "de",
+        "config": json.dumps(config),
+        "vocab": json.dumps(vocab),
+        "lexicon": "null",
+    }.items():
+        entry = model.metadata_props.add()
+        entry.key, entry.value = key, value
+    onnx.checker.check_model(model)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(model.SerializeToString())
+
+
+# Transformer-base dimensions, as Argos's training configuration uses them (6+6 layers,
+# d_model 512, 8 heads, FFN 2048, one shared SentencePiece vocabulary of 50 000).
+REALISTIC = {"layers": 6, "d_model": 512, "heads": 8, "ffn": 2048, "vocab": 50000}
+
+
+def build_realistic_package(out: Path, tokenizer_package: Path, seed: int = 7) -> dict:
+    """A de→en package with the dimensions of a real Argos model and random weights.
+
+    Decoding cost is what a benchmark needs from it, so the output must end at a realistic
+    length: a bias on ``</s>`` is tuned until outputs are about as long as their sources.
+    The tokenizer is the tiny package's SentencePiece model; the vocabulary is padded to
+    50 000 entries (the extra entries only ever appear in output).
+    """
+    work = Path(tempfile.mkdtemp(prefix="argos-realistic-"))
+    try:
+        with zipfile.ZipFile(tokenizer_package) as archive:
+            top = archive.namelist()[0].split("/")[0]
+            (work / "sentencepiece.model").write_bytes(archive.read(f"{top}/sentencepiece.model"))
+        sp = spm.SentencePieceProcessor(model_file=str(work / "sentencepiece.model"))
+        pieces = [sp.id_to_piece(i) for i in range(sp.get_piece_size())]
+        vocab = pieces + [f"<extra{i}>" for i in range(REALISTIC["vocab"] - len(pieces) - 1)]
+        vocab.append("<blank>")
+        sources = [s for s, _ in generate_corpus(seed, 60, "de", "en")]
+        tokens = [sp.encode(s, out_type=str) for s in sources]
+        source_length = sum(len(t) for t in tokens) / len(tokens)
+        low, high = 0.0, 12.0
+        bias = 6.0
+        for _ in range(7):  # bisect the </s> bias towards output length ≈ source length
+            bias = (low + high) / 2
+            model_dir = work / "model"
+            shutil.rmtree(model_dir, ignore_errors=True)
+            _save_random_spec(vocab, model_dir, seed, eos_bias=bias)
+            translator = ctranslate2.Translator(str(model_dir), device="cpu", compute_type="int8")
+            results = translator.translate_batch(
+                tokens, beam_size=4, length_penalty=0.2, max_decoding_length=256
+            )
+            ratio = sum(len(r.hypotheses[0]) for r in results) / len(results) / source_length
+            print(f"  </s> bias {bias:.2f}: output/source length {ratio:.2f}", flush=True)
+            if ratio > 1.0:
+                low = bias
+            else:
+                high = bias
+        write_package(
+            "de_en-realistic",
+            "de",
+            "en",
+            work / "model",
+            work / "sentencepiece.model",
+            out,
+            "Random weights with Transformer-base dimensions, for benchmarks only. "
+            "Its output is meaningless.",
+        )
+        return {"package": str(out), "bytes": out.stat().st_size, "eos_bias": bias}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _save_random_spec(vocab: list[str], out_dir: Path, seed: int, eos_bias: float) -> None:
+    from ctranslate2.specs import transformer_spec
+
+    rng = np.random.default_rng(seed)
+    d, ffn, layers = REALISTIC["d_model"], REALISTIC["ffn"], REALISTIC["layers"]
+
+    def dense(spec, rows: int, cols: int) -> None:
+        spec.weight = rng.normal(0.0, cols**-0.5, (rows, cols)).astype(np.float32)
+        spec.bias = np.zeros(rows, dtype=np.float32)
+
+    def norm(spec) -> None:
+        spec.gamma, spec.beta = np.ones(d, np.float32), np.zeros(d, np.float32)
+
+    spec = transformer_spec.TransformerSpec.from_config(
+        (layers, layers), REALISTIC["heads"], pre_norm=True
+    )
+    embeddings = rng.normal(0.0, d**-0.5, (len(vocab), d)).astype(np.float32)
+    positions = sinusoids(1024, d).numpy()
+    spec.encoder.embeddings[0].weight = embeddings
+    spec.encoder.position_encodings.encodings = positions
+    spec.decoder.embeddings.weight = embeddings.copy()
+    spec.decoder.position_encodings.encodings = positions.copy()
+    norm(spec.encoder.layer_norm)
+    norm(spec.decoder.layer_norm)
+    for layer in spec.encoder.layer:
+        norm(layer.self_attention.layer_norm)
+        dense(layer.self_attention.linear[0], 3 * d, d)
+        dense(layer.self_attention.linear[1], d, d)
+        norm(layer.ffn.layer_norm)
+        dense(layer.ffn.linear_0, ffn, d)
+        dense(layer.ffn.linear_1, d, ffn)
+    for layer in spec.decoder.layer:
+        norm(layer.self_attention.layer_norm)
+        dense(layer.self_attention.linear[0], 3 * d, d)
+        dense(layer.self_attention.linear[1], d, d)
+        norm(layer.attention.layer_norm)
+        dense(layer.attention.linear[0], d, d)
+        dense(layer.attention.linear[1], 2 * d, d)
+        dense(layer.attention.linear[2], d, d)
+        norm(layer.ffn.layer_norm)
+        dense(layer.ffn.linear_0, ffn, d)
+        dense(layer.ffn.linear_1, d, ffn)
+    projection_bias = np.zeros(len(vocab), dtype=np.float32)
+    projection_bias[vocab.index("</s>")] = eos_bias
+    spec.decoder.projection.weight = embeddings.copy()
+    spec.decoder.projection.bias = projection_bias
+    spec.register_source_vocabulary(vocab)
+    spec.register_target_vocabulary(vocab)
+    spec.validate()
+    spec.optimize(quantization="int8")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    spec.save(str(out_dir))
+
+
 def verify_with_argos(paths: list[Path]) -> None:
     """Install the packages with Argos Translate itself (into a temp dir) and translate.
 
@@ -1067,8 +1255,27 @@ def main() -> None:
         action="store_true",
         help="only install the built packages with Argos and translate a few",
     )
+    parser.add_argument(
+        "--splitter",
+        type=Path,
+        default=None,
+        help="only write the MiniSBD-format rule splitter (ONNX) for benchmarks to this path",
+    )
+    parser.add_argument(
+        "--realistic",
+        type=Path,
+        default=None,
+        help="only build the random-weight package of realistic size (benchmarks) at this path",
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    if args.splitter:
+        write_minisbd_splitter(args.splitter)
+        print(f"wrote {args.splitter} ({args.splitter.stat().st_size} bytes)")
+        return
+    if args.realistic:
+        print(build_realistic_package(args.realistic, OUT_DIR / "translate-de_en-test.argosmodel"))
+        return
     if args.verify_argos:
         verify_with_argos(sorted(OUT_DIR.glob("*.argosmodel")))
         return

@@ -13,6 +13,7 @@ from pipeline.document import parse_document
 from pipeline.mt.cache import TranslationCache
 from pipeline.mt.engine import DecodingOptions, Engine
 from pipeline.mt.packages import ModelError, install_file
+from pipeline.mt.protect import mask, restore, retry_showing
 from pipeline.mt.translate import translate_segments
 from pipeline.segment import segment_document
 from tests.conftest import DATA
@@ -201,3 +202,21 @@ def test_a_broken_model_is_a_clear_error(tmp_path: Path) -> None:
         Engine(tmp_path).translate([SENTENCES[0]], "de", "en")
     assert "cannot be loaded" in caught.value.message
     assert caught.value.fix == "reinstall it: pipeline models install de en"
+
+
+def test_a_lost_span_is_shown_as_text_in_a_retry(dropper: Engine) -> None:
+    masked = mask("Das Symposium findet am 07.12.2025 in Frankfurt statt.", [(24, 34)])
+    retry = retry_showing(masked, {1: "07.12.2025"})
+    [result] = dropper.translate([masked.text], "de", "en", retries=[retry])
+    assert result.text == "The symposium takes place on ⟦1⟧ in Frankfurt."
+    assert result.warnings == ("placeholders lost; translated again with ⟦1⟧ shown as plain text",)
+    assert restore(masked, result.text).ok
+
+
+def test_when_the_retry_fails_too_attention_puts_the_span_back(dropper: Engine) -> None:
+    masked = mask("Das Symposium findet am 07.12.2025 in Frankfurt statt.", [(24, 34)])
+    retry = retry_showing(masked, {1: "Xq-77 Zyx"})  # a text the model will not copy
+    [result] = dropper.translate([masked.text], "de", "en", retries=[retry])
+    assert result.text.count("⟦1⟧") == 1
+    assert any("attention alignment" in warning for warning in result.warnings)
+    assert not any("plain text" in warning for warning in result.warnings)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.mt.protect import find_protected, mask, restore
+from pipeline.mt.protect import find_protected, mask, restore, retry_showing
 
 
 @pytest.mark.parametrize(
@@ -61,8 +61,35 @@ def test_mask_segment_masks_codes_urls_and_flattens_soft_breaks() -> None:
 
     source = "Lesen Sie **hier** unter www.drg.de\nweiter oder [schreiben](mailto:x@y.de) Sie.\n"
     [segment] = segment_document(parse_document(source.encode(), Path("x.md"), "markdown")).segments
-    masked = mask_segment(segment)
+    prepared = mask_segment(segment)
+    masked = prepared.masked
     assert masked.text == "Lesen Sie ⟦1⟧hier⟦2⟧ unter ⟦3⟧ weiter oder ⟦4⟧schreiben⟦5⟧ Sie."
     assert masked.originals == ("**", "**", "www.drg.de", "[", "](mailto:x@y.de)")
     restored = restore(masked, "Read ⟦1⟧here⟦2⟧ at ⟦3⟧ or ⟦4⟧write⟦5⟧.")
     assert restored.text == "Read **here** at www.drg.de or [write](mailto:x@y.de)."
+    # Only the URL may be shown as text in a retry; the markup stays masked.
+    assert prepared.retry is not None
+    assert prepared.retry.text == (
+        "Lesen Sie ⟦1⟧hier⟦2⟧ unter www.drg.de weiter oder ⟦4⟧schreiben⟦5⟧ Sie."
+    )
+    assert prepared.retry.shown == (("⟦3⟧", "www.drg.de"),)
+
+
+def test_retry_output_is_masked_again() -> None:
+    masked = mask("Termin am 24.09.2024 unter www.drg.de", [(10, 20), (27, 37)])
+    retry = retry_showing(masked, {2: "www.drg.de"})
+    assert retry is not None
+    assert retry.text == "Termin am ⟦1⟧ unter www.drg.de"
+    assert retry.remask("Date ⟦1⟧ at www.drg.de") == "Date ⟦1⟧ at ⟦2⟧"
+    assert retry.remask("Date ⟦1⟧ at www.drg.com") is None  # the model changed it
+    assert retry.remask("⟦1⟧ www.drg.de www.drg.de") is None  # and here doubled it
+
+
+def test_retry_never_shows_a_text_it_could_not_find_again() -> None:
+    masked = mask("www.drg.de oder www.drg.de/presse und KI", [(0, 10), (16, 32), (37, 39)])
+    # "www.drg.de" is inside "www.drg.de/presse"; "KI" also stands unmasked elsewhere.
+    assert retry_showing(masked, {1: "www.drg.de", 2: "www.drg.de/presse"}).shown == (
+        ("⟦2⟧", "www.drg.de/presse"),
+    )
+    unmasked_elsewhere = mask("KI und KI", [(0, 2)])
+    assert retry_showing(unmasked_elsewhere, {1: "KI"}) is None

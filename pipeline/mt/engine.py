@@ -19,7 +19,7 @@ from pathlib import Path
 from pipeline.mt.align import Anchor, insert_by_attention, join_pieces, strip_placeholders
 from pipeline.mt.cache import TranslationCache, cache_key
 from pipeline.mt.packages import ModelError, PackageInfo, list_packages
-from pipeline.mt.protect import PLACEHOLDER
+from pipeline.mt.protect import PLACEHOLDER, Retry
 
 PIVOT = "en"
 
@@ -166,8 +166,13 @@ class Engine:
         source: str,
         target: str,
         progress: Callable[[int], None] | None = None,
+        retries: Sequence[Retry | None] | None = None,
     ) -> list[Translation]:
-        """Translate ``texts``; identical texts and cached ones are decoded once or never."""
+        """Translate ``texts``; identical texts and cached ones are decoded once or never.
+
+        When a text's placeholders do not survive, its ``retries`` entry (if any) is tried
+        next, then the placeholders are put back through attention alignment.
+        """
         legs = [self._model(pair) for pair in self.route(source, target)]
         route_name = "→".join([source, *(model.package.to_code for model in legs)])
         route_key = "|".join(model.fingerprint for model in legs)
@@ -176,7 +181,10 @@ class Engine:
         known = self.cache.get_many(keys) if self.cache else {}
         todo = list(dict.fromkeys(text for text, key in zip(texts, keys, strict=True)
                                   if key not in known))  # fmt: skip
-        outputs, warnings = self._translate_legs(todo, legs, progress)
+        retry_of = dict(zip(texts, retries or [None] * len(texts), strict=True))
+        outputs, warnings = self._translate_guarded(
+            todo, [retry_of[text] for text in todo], legs, progress
+        )
         fresh = dict(zip(todo, outputs, strict=True))
         if self.cache and todo:
             self.cache.put_many(
@@ -190,6 +198,43 @@ class Engine:
             for text, key in zip(texts, keys, strict=True)
         ]
 
+    def _translate_guarded(
+        self,
+        texts: list[str],
+        retries: list[Retry | None],
+        legs: list[_LoadedModel],
+        progress: Callable[[int], None] | None,
+    ) -> tuple[list[str], dict[str, list[str]]]:
+        """All legs; then, for broken placeholders, the retry text, then attention alignment."""
+        outputs, notes, broken = self._translate_legs(texts, legs, progress, align=False)
+        warnings = {index: notes.get(text, []) for index, text in enumerate(texts)}
+        retried = [i for i in sorted(broken) if retries[i] is not None]
+        if retried:
+            attempts = [retries[i] for i in retried]
+            second, second_notes, still = self._translate_legs(
+                [attempt.text for attempt in attempts], legs, None, align=False
+            )
+            for number, (index, attempt) in enumerate(zip(retried, attempts, strict=True)):
+                remasked = None if number in still else attempt.remask(second[number])
+                if remasked is None:
+                    continue
+                outputs[index] = remasked
+                broken.discard(index)
+                shown = ", ".join(placeholder for placeholder, _ in attempt.shown)
+                warnings[index] = [
+                    *second_notes.get(attempt.text, []),
+                    f"placeholders lost; translated again with {shown} shown as plain text",
+                ]
+        aligned = sorted(broken)
+        if aligned:
+            repaired, aligned_notes, _ = self._translate_legs(
+                [texts[i] for i in aligned], legs, None, align=True
+            )
+            for index, text in zip(aligned, repaired, strict=True):
+                outputs[index] = text
+                warnings[index] = aligned_notes.get(texts[index], [])
+        return outputs, {texts[i]: notes for i, notes in warnings.items() if notes}
+
     def _model(self, pair: tuple[str, str]) -> _LoadedModel:
         if pair not in self._loaded:
             self._loaded[pair] = _LoadedModel(self._installed[pair], self.options)
@@ -200,23 +245,28 @@ class Engine:
         texts: list[str],
         legs: list[_LoadedModel],
         progress: Callable[[int], None] | None,
-    ) -> tuple[list[str], dict[str, list[str]]]:
+        align: bool,
+    ) -> tuple[list[str], dict[str, list[str]], set[int]]:
+        """Outputs, notes per text, and the indices whose placeholders did not survive."""
         current = list(texts)
         warnings: dict[str, list[str]] = {}
+        broken: set[int] = set()
         for number, model in enumerate(legs):
             last = number == len(legs) - 1
-            decoded, notes = self._decode(model, current, progress if last else None)
+            decoded, notes, lost = self._decode(model, current, progress if last else None, align)
             for index, note in notes.items():
                 warnings.setdefault(texts[index], []).append(note)
+            broken |= lost
             current = decoded
-        return current, warnings
+        return current, warnings, broken
 
     def _decode(
         self,
         model: _LoadedModel,
         texts: list[str],
         progress: Callable[[int], None] | None,
-    ) -> tuple[list[str], dict[int, str]]:
+        align: bool,
+    ) -> tuple[list[str], dict[int, str], set[int]]:
         """Decode with one model in length-sorted, token-bounded batches, guarded."""
         tokens = [model.encode(text) for text in texts]
         results: list[list[str]] = [[] for _ in texts]
@@ -242,16 +292,20 @@ class Engine:
             if progress:
                 progress(len(batch))
         decoded = [model.decode(output) for output in results]
-        broken = [
+        broken = {
             i for i, text in enumerate(texts) if _placeholders(decoded[i]) != _placeholders(text)
-        ]
+        }
+        if not align:
+            return decoded, notes, broken
         for index, text in zip(
-            broken, self._align_placeholders(model, [texts[i] for i in broken]), strict=True
+            sorted(broken),
+            self._align_placeholders(model, [texts[i] for i in sorted(broken)]),
+            strict=True,
         ):
             decoded[index] = text
             note = f"{model.package.pair}: placeholders re-inserted by attention alignment"
             notes[index] = f"{notes[index]}; {note}" if index in notes else note
-        return decoded, notes
+        return decoded, notes, set()
 
     def _align_placeholders(self, model: _LoadedModel, texts: list[str]) -> list[str]:
         """Translate without placeholders and put them back where attention points."""

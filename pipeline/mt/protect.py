@@ -35,9 +35,51 @@ class Masked:
 
     text: str
     originals: tuple[str, ...]  # originals[n - 1] is the text behind ⟦n⟧
+    spans: tuple[tuple[int, int], ...] = ()  # spans[n - 1]: where ⟦n⟧ stood in the source
 
     def placeholder(self, number: int) -> str:
         return f"⟦{number}⟧"
+
+
+@dataclass(frozen=True)
+class Retry:
+    """A second way to put a segment to the model when its placeholders do not survive.
+
+    Some placeholders are shown as plain text instead (a URL as itself, a glossary term as
+    its target term); the rest stay placeholders. The shown texts must come back verbatim,
+    so the output can be masked again and restored like the first attempt's.
+    """
+
+    text: str
+    shown: tuple[tuple[str, str], ...]  # (placeholder, the text shown in its place)
+
+    def remask(self, output: str) -> str | None:
+        """The output with the shown texts turned back into placeholders; None if one is lost."""
+        if any(output.count(shown) != 1 for _, shown in self.shown):
+            return None
+        for placeholder, shown in self.shown:
+            output = output.replace(shown, placeholder)
+        return output
+
+
+def retry_showing(masked: Masked, shown: dict[int, str]) -> Retry | None:
+    """A :class:`Retry` that shows ``shown[n]`` instead of placeholder ``⟦n⟧``.
+
+    A text that could not be found again unambiguously in the output (it also occurs
+    elsewhere in the segment, or inside another shown text) stays a placeholder.
+    """
+    texts = [text for text in shown.values() if text.strip()]
+    usable = {
+        number: text
+        for number, text in shown.items()
+        if text.strip() and text not in masked.text and sum(text in other for other in texts) == 1
+    }
+    if not usable:
+        return None
+    retry_text = PLACEHOLDER.sub(
+        lambda match: usable.get(int(match.group(1)), match.group()), masked.text
+    )
+    return Retry(retry_text, tuple((f"⟦{n}⟧", usable[n]) for n in sorted(usable)))
 
 
 @dataclass(frozen=True)
@@ -64,16 +106,18 @@ def mask(text: str, spans: Sequence[tuple[int, int]]) -> Masked:
     """Replace the (non-overlapping) spans by ⟦1⟧, ⟦2⟧, … in order of position."""
     pieces: list[str] = []
     originals: list[str] = []
+    kept: list[tuple[int, int]] = []
     cursor = 0
     for start, end in sorted(spans):
         if start < cursor or start >= end:
             continue  # overlapping or empty: the earlier span already covers it
         pieces.append(text[cursor:start])
         originals.append(text[start:end])
+        kept.append((start, end))
         pieces.append(f"⟦{len(originals)}⟧")
         cursor = end
     pieces.append(text[cursor:])
-    return Masked("".join(pieces), tuple(originals))
+    return Masked("".join(pieces), tuple(originals), tuple(kept))
 
 
 def restore(masked: Masked, output: str) -> Restored:

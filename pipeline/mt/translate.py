@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from pipeline.document.model import CodeKind
 from pipeline.mt.engine import Engine
-from pipeline.mt.protect import Masked, find_protected, mask, restore
+from pipeline.mt.protect import Masked, Retry, find_protected, mask, restore, retry_showing
 from pipeline.segment import Segment
 
 
@@ -22,27 +22,40 @@ class SegmentTranslation:
     warnings: tuple[str, ...]
 
 
-def mask_segment(segment: Segment) -> Masked:
+@dataclass(frozen=True)
+class MaskedSegment:
+    masked: Masked
+    retry: Retry | None  # URLs, e-mails and phone numbers shown as text, if placeholders fail
+
+
+def mask_segment(segment: Segment) -> MaskedSegment:
     """Inline codes, URLs, e-mail addresses and phone numbers become placeholders.
 
     Soft line breaks become plain spaces: the model sees one line, and the translated
     paragraph is not wrapped like the German one.
     """
     text = segment.text
-    spans = [(span.start, span.end) for span in segment.codes if not span.code.is_break]
+    code_spans = [(span.start, span.end) for span in segment.codes if not span.code.is_break]
     breaks = [
         (span.start, span.end) for span in segment.codes if span.code.kind is CodeKind.SOFT_BREAK
     ]
-    outside = _outside(text, [(s.start, s.end) for s in segment.codes])
-    for offset, piece in outside:
-        spans.extend((offset + start, offset + end) for start, end in find_protected(piece))
-    masked = mask(text, spans)
-    if not breaks:
-        return masked
-    flat = masked.text
-    for original in {text[start:end] for start, end in breaks}:
-        flat = flat.replace(original, " ")
-    return Masked(flat, masked.originals)
+    text_spans = [
+        (offset + start, offset + end)
+        for offset, piece in _outside(text, [(s.start, s.end) for s in segment.codes])
+        for start, end in find_protected(piece)
+    ]
+    masked = mask(text, code_spans + text_spans)
+    if breaks:
+        flat = masked.text
+        for original in {text[start:end] for start, end in breaks}:
+            flat = flat.replace(original, " ")
+        masked = Masked(flat, masked.originals, masked.spans)
+    shown = {
+        number: masked.originals[number - 1]
+        for number, span in enumerate(masked.spans, start=1)
+        if span in set(text_spans)
+    }
+    return MaskedSegment(masked, retry_showing(masked, shown))
 
 
 def translate_segments(
@@ -53,11 +66,17 @@ def translate_segments(
     progress: Callable[[int], None] | None = None,
 ) -> list[SegmentTranslation]:
     """Translate segments for one language pair; placeholders are verified on the way out."""
-    masked = [mask_segment(segment) for segment in segments]
-    outputs = engine.translate([m.text for m in masked], source, target, progress)
+    prepared = [mask_segment(segment) for segment in segments]
+    outputs = engine.translate(
+        [item.masked.text for item in prepared],
+        source,
+        target,
+        progress,
+        retries=[item.retry for item in prepared],
+    )
     results = []
-    for segment, masked_segment, output in zip(segments, masked, outputs, strict=True):
-        restored = restore(masked_segment, output.text)
+    for segment, item, output in zip(segments, prepared, outputs, strict=True):
+        restored = restore(item.masked, output.text)
         results.append(
             SegmentTranslation(
                 segment_id=segment.id,
