@@ -2,33 +2,26 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 import sys
-from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
     ProgressColumn,
     Task,
-    TextColumn,
-    TimeElapsedColumn,
     TimeRemainingColumn,
 )
 from rich.table import Table
 from rich.text import Text
 
 from pipeline import __version__
-from pipeline.errors import PipelineError
+from pipeline.console import progress_bar, reports_errors, state, stderr, stdout
 from pipeline.files import find_releases
+from pipeline.glossary_cli import glossary_app
 from pipeline.layout import Layout
 from pipeline.mt import packages
 from pipeline.mt.cache import TranslationCache
@@ -42,7 +35,6 @@ LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 EXIT_OK = 0
 EXIT_USAGE = 2
 EXIT_INPUT = 3
-EXIT_INTERRUPTED = 130
 
 app = typer.Typer(
     help="Offline translation pipeline for German press releases.",
@@ -50,31 +42,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
 )
-stdout = Console(soft_wrap=False)
-stderr = Console(stderr=True, soft_wrap=True)
-_state = {"debug": False}
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Print project errors without a traceback (unless --debug) and exit with their code."""
-
-    @functools.wraps(command)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return command(*args, **kwargs)
-        except PipelineError as error:
-            if _state["debug"]:
-                raise
-            stderr.print(f"[bold red]error:[/] {error.message}", highlight=False, markup=True)
-            raise typer.Exit(error.exit_code) from None
-        except KeyboardInterrupt:
-            stderr.print("[yellow]interrupted[/]")
-            raise typer.Exit(EXIT_INTERRUPTED) from None
-
-    return wrapper
 
 
 def _version(value: bool) -> None:
@@ -92,21 +59,7 @@ def main_options(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
 ) -> None:
     """Offline translation pipeline for German press releases."""
-    _state["debug"] = debug
-
-
-def _progress(*columns: ProgressColumn, quiet: bool) -> Progress:
-    """A progress bar on stderr, shown only on a terminal and never with --json."""
-    return Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        *columns,
-        console=stderr,
-        transient=True,
-        disable=quiet or not stderr.is_terminal,
-    )
+    state["debug"] = debug
 
 
 LevelOption = Annotated[
@@ -183,7 +136,7 @@ def run(
     """
     layout = Layout(project)
     rules = load_rules(abbreviations or [])
-    with _progress(quiet=as_json) as progress:
+    with progress_bar(quiet=as_json) as progress:
         releases = find_releases(files or [layout.releases])
         task = progress.add_task("segmenting", total=len(releases))
 
@@ -298,7 +251,7 @@ def translate(
         engine = Engine(_models_dir(models_dir), options, cache)
         for target in targets:
             engine.route(source_language, target)  # fail before any work
-        results = _translate_with_progress(engine, segments, source_language, targets, as_json)
+        results = _translate_withprogress_bar(engine, segments, source_language, targets, as_json)
     finally:
         if cache:
             cache.close()
@@ -323,7 +276,7 @@ class RateColumn(ProgressColumn):
         return Text(f"{speed:.1f} seg/s" if speed else "… seg/s", style="progress.data.speed")
 
 
-def _translate_with_progress(
+def _translate_withprogress_bar(
     engine: Engine,
     segments: list[Segment],
     source_language: str,
@@ -331,7 +284,7 @@ def _translate_with_progress(
     quiet: bool,
 ) -> list[SegmentTranslation]:
     results: list[SegmentTranslation] = []
-    with _progress(RateColumn(), TimeRemainingColumn(), quiet=quiet) as progress:
+    with progress_bar(RateColumn(), TimeRemainingColumn(), quiet=quiet) as progress:
         for target in targets:
             task = progress.add_task(f"{source_language}→{target}", total=len(segments))
             results.extend(
@@ -466,6 +419,8 @@ def models_remove(
     removed = packages.remove_package(_models_dir(directory), source, target)
     stdout.print(f"removed {removed.pair} from {removed.path}")
 
+
+app.add_typer(glossary_app, name="glossary")
 
 cache_app = typer.Typer(help="Inspect or clear the translation cache.", no_args_is_help=True)
 app.add_typer(cache_app, name="cache")

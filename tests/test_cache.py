@@ -30,10 +30,12 @@ def test_round_trip_and_persistence(tmp_path: Path) -> None:
     with TranslationCache(path) as cache:
         cache.put_many([("k1", "de-en", "Hallo.", "Hello."), ("k2", "de-en", "Ja.", "Yes.")])
     with TranslationCache(path) as cache:
-        assert cache.get_many(["k1", "k2", "k3"]) == {"k1": "Hello.", "k2": "Yes."}
+        assert cache.get_many(["k1", "k2", "k3"]) == {"k1": ("Hello.", ()), "k2": ("Yes.", ())}
+        cache.put_many([("k4", "de-en", "Ja.", "Yes.", ("a note", "another"))])
+        assert cache.get_many(["k4"])["k4"].notes == ("a note", "another")
         stats = cache.stats()
-        assert stats.entries == 2 and stats.routes == {"de-en": 2} and stats.bytes > 0
-        assert cache.clear() == 2
+        assert stats.entries == 3 and stats.routes == {"de-en": 3} and stats.bytes > 0
+        assert cache.clear() == 3
         assert cache.get_many(["k1"]) == {}
 
 
@@ -120,3 +122,18 @@ def test_an_unwritable_cache_location_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="cannot be written") as caught:
         TranslationCache(blocker / "cache" / "mt.sqlite3")
     assert "--no-cache" in (caught.value.fix or "")
+
+
+def test_a_cache_from_before_notes_is_upgraded(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE TABLE translations (key TEXT PRIMARY KEY, route TEXT NOT NULL, "
+            "source TEXT NOT NULL, target TEXT NOT NULL, created REAL NOT NULL) WITHOUT ROWID"
+        )
+        db.execute("INSERT INTO translations VALUES ('k', 'de-en', 'Ja.', 'Yes.', 0)")
+    db.close()
+    with TranslationCache(path) as cache:
+        assert cache.get_many(["k"]) == {"k": ("Yes.", ())}

@@ -23,6 +23,8 @@ class Anchor:
     placeholder: str
     offset: int  # character offset in the stripped source
     before_word: bool  # it opened a word ("⟦1⟧hier"), rather than closing one ("hier⟦2⟧")
+    space_before: bool = False  # it stood apart from the previous word ("in ⟦3⟧")
+    space_after: bool = False
 
 
 def strip_placeholders(masked: str) -> tuple[str, list[Anchor]]:
@@ -39,7 +41,13 @@ def strip_placeholders(masked: str) -> tuple[str, list[Anchor]]:
         before_word = bool(after and _WORD.match(after)) and match.group()[-1] != " "
         joint = " " if _needs_space(masked, match) and length else ""
         anchors.append(
-            Anchor(match.group().strip(), length + (len(joint) if before_word else 0), before_word)
+            Anchor(
+                match.group().strip(),
+                length + (len(joint) if before_word else 0),
+                before_word,
+                space_before=match.group()[0].isspace(),
+                space_after=match.group()[-1].isspace(),
+            )
         )
         pieces.append(joint)
         length += len(joint)
@@ -83,9 +91,13 @@ def insert_by_attention(
             opening.setdefault(_word_start(target_pieces, target_index), []).append(
                 anchor.placeholder
             )
+        elif anchor.offset == 0:  # a word of its own at the start: "⟦1⟧ präsentiert"
+            opening.setdefault(_word_start(target_pieces, target_index), []).append(
+                anchor.placeholder + ("▁" if anchor.space_after else "")
+            )
         else:
             closing.setdefault(_word_end(target_pieces, target_index), []).append(
-                anchor.placeholder
+                ("▁" if anchor.space_before else "") + anchor.placeholder
             )
     result = []
     for index, piece in enumerate(target_pieces):

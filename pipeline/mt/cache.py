@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from pipeline.errors import InputError
 
@@ -24,9 +25,11 @@ CREATE TABLE IF NOT EXISTS translations (
     route TEXT NOT NULL,
     source TEXT NOT NULL,
     target TEXT NOT NULL,
-    created REAL NOT NULL
+    created REAL NOT NULL,
+    notes TEXT NOT NULL DEFAULT ''
 ) WITHOUT ROWID
 """
+_NOTES_SEPARATOR = "\n"
 _BUSY_TIMEOUT_MS = 30_000
 _CHUNK = 500  # SQLite limits the number of host parameters in one statement
 
@@ -35,6 +38,11 @@ def cache_key(route: str, options: Mapping[str, object], source: str) -> str:
     """Stable key for one masked source under one route (models) and decoding options."""
     material = json.dumps([route, dict(sorted(options.items())), source], ensure_ascii=False)
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+class Cached(NamedTuple):
+    target: str
+    notes: tuple[str, ...] = ()  # what the engine noted when it made the translation
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,11 @@ class TranslationCache:
             self._db.execute("PRAGMA synchronous = NORMAL")
             with self._db:
                 self._db.execute(_SCHEMA)
+                columns = {row[1] for row in self._db.execute("PRAGMA table_info(translations)")}
+                if "notes" not in columns:  # a cache written by an earlier version
+                    self._db.execute(
+                        "ALTER TABLE translations ADD COLUMN notes TEXT NOT NULL DEFAULT ''"
+                    )
         except (sqlite3.OperationalError, OSError) as error:
             raise InputError(
                 f"the translation cache cannot be written ({error})",
@@ -81,25 +94,32 @@ class TranslationCache:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def get_many(self, keys: Iterable[str]) -> dict[str, str]:
+    def get_many(self, keys: Iterable[str]) -> dict[str, Cached]:
         keys = list(dict.fromkeys(keys))
-        found: dict[str, str] = {}
+        found: dict[str, Cached] = {}
         for start in range(0, len(keys), _CHUNK):
             chunk = keys[start : start + _CHUNK]
             marks = ",".join("?" * len(chunk))
             rows = self._db.execute(
-                f"SELECT key, target FROM translations WHERE key IN ({marks})", chunk
+                f"SELECT key, target, notes FROM translations WHERE key IN ({marks})", chunk
             )
-            found.update(rows.fetchall())
+            for key, target, notes in rows:
+                found[key] = Cached(target, tuple(filter(None, notes.split(_NOTES_SEPARATOR))))
         return found
 
-    def put_many(self, entries: Iterable[tuple[str, str, str, str]]) -> None:
-        """Store (key, route, source, target) rows in one transaction."""
+    def put_many(self, entries: Iterable[tuple[str, ...]]) -> None:
+        """Store (key, route, source, target[, notes]) rows in one transaction."""
         now = time.time()
+        rows = []
+        for key, route, source, target, *notes in entries:
+            rows.append(
+                (key, route, source, target, now, _NOTES_SEPARATOR.join(notes[0] if notes else ()))
+            )
         with self._db:
             self._db.executemany(
-                "INSERT OR REPLACE INTO translations VALUES (?, ?, ?, ?, ?)",
-                [(key, route, source, target, now) for key, route, source, target in entries],
+                "INSERT OR REPLACE INTO translations (key, route, source, target, created, notes)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                rows,
             )
 
     def stats(self) -> CacheStats:

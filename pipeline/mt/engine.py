@@ -22,6 +22,8 @@ from pipeline.mt.packages import ModelError, PackageInfo, list_packages
 from pipeline.mt.protect import PLACEHOLDER, Retry
 
 PIVOT = "en"
+SHOWN_AS_TEXT = "shown as plain text"
+ALIGNED = "re-inserted by attention alignment"
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,15 @@ class Translation:
     route: str  # e.g. "de→en→fr"
     cached: bool = False
     warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def repair(self) -> str:
+        """How lost placeholders were repaired: "", "retry" or "alignment"."""
+        if any(ALIGNED in warning for warning in self.warnings):
+            return "alignment"
+        if any(SHOWN_AS_TEXT in warning for warning in self.warnings):
+            return "retry"
+        return ""
 
 
 class _LoadedModel:
@@ -167,35 +178,44 @@ class Engine:
         target: str,
         progress: Callable[[int], None] | None = None,
         retries: Sequence[Retry | None] | None = None,
+        contexts: Sequence[str] | None = None,
     ) -> list[Translation]:
         """Translate ``texts``; identical texts and cached ones are decoded once or never.
 
         When a text's placeholders do not survive, its ``retries`` entry (if any) is tried
-        next, then the placeholders are put back through attention alignment.
+        next, then the placeholders are put back through attention alignment. A text's
+        ``contexts`` entry (e.g. the glossary entries it uses) is part of its cache key.
         """
         legs = [self._model(pair) for pair in self.route(source, target)]
         route_name = "→".join([source, *(model.package.to_code for model in legs)])
         route_key = "|".join(model.fingerprint for model in legs)
         options = self.options.cache_fields()
-        keys = [cache_key(route_key, options, text) for text in texts]
+        contexts = contexts or [""] * len(texts)
+        keys = [
+            cache_key(route_key, options, text + ("\x00" + context if context else ""))
+            for text, context in zip(texts, contexts, strict=True)
+        ]
         known = self.cache.get_many(keys) if self.cache else {}
-        todo = list(dict.fromkeys(text for text, key in zip(texts, keys, strict=True)
-                                  if key not in known))  # fmt: skip
-        retry_of = dict(zip(texts, retries or [None] * len(texts), strict=True))
+        todo = {key: index for index, key in reversed(list(enumerate(keys))) if key not in known}
+        order = sorted(todo.values())
         outputs, warnings = self._translate_guarded(
-            todo, [retry_of[text] for text in todo], legs, progress
+            [texts[i] for i in order],
+            [retries[i] if retries else None for i in order],
+            legs,
+            progress,
         )
-        fresh = dict(zip(todo, outputs, strict=True))
-        if self.cache and todo:
+        fresh = {keys[i]: (output, tuple(warnings.get(n, ()))) for n, (i, output) in
+                 enumerate(zip(order, outputs, strict=True))}  # fmt: skip
+        if self.cache and fresh:
             self.cache.put_many(
-                (cache_key(route_key, options, text), route_name, text, fresh[text])
-                for text in todo
+                (key, route_name, texts[todo[key]], output, notes)
+                for key, (output, notes) in fresh.items()
             )
         return [
-            Translation(known[key], route_name, cached=True)
+            Translation(known[key].target, route_name, cached=True, warnings=known[key].notes)
             if key in known
-            else Translation(fresh[text], route_name, warnings=tuple(warnings.get(text, ())))
-            for text, key in zip(texts, keys, strict=True)
+            else Translation(fresh[key][0], route_name, warnings=fresh[key][1])
+            for key in keys
         ]
 
     def _translate_guarded(
@@ -204,7 +224,7 @@ class Engine:
         retries: list[Retry | None],
         legs: list[_LoadedModel],
         progress: Callable[[int], None] | None,
-    ) -> tuple[list[str], dict[str, list[str]]]:
+    ) -> tuple[list[str], dict[int, list[str]]]:
         """All legs; then, for broken placeholders, the retry text, then attention alignment."""
         outputs, notes, broken = self._translate_legs(texts, legs, progress, align=False)
         warnings = {index: notes.get(text, []) for index, text in enumerate(texts)}
@@ -223,7 +243,7 @@ class Engine:
                 shown = ", ".join(placeholder for placeholder, _ in attempt.shown)
                 warnings[index] = [
                     *second_notes.get(attempt.text, []),
-                    f"placeholders lost; translated again with {shown} shown as plain text",
+                    f"placeholders lost; translated again with {shown} {SHOWN_AS_TEXT}",
                 ]
         aligned = sorted(broken)
         if aligned:
@@ -233,7 +253,7 @@ class Engine:
             for index, text in zip(aligned, repaired, strict=True):
                 outputs[index] = text
                 warnings[index] = aligned_notes.get(texts[index], [])
-        return outputs, {texts[i]: notes for i, notes in warnings.items() if notes}
+        return outputs, {i: notes for i, notes in warnings.items() if notes}
 
     def _model(self, pair: tuple[str, str]) -> _LoadedModel:
         if pair not in self._loaded:
@@ -303,7 +323,7 @@ class Engine:
             strict=True,
         ):
             decoded[index] = text
-            note = f"{model.package.pair}: placeholders re-inserted by attention alignment"
+            note = f"{model.package.pair}: placeholders {ALIGNED}"
             notes[index] = f"{notes[index]}; {note}" if index in notes else note
         return decoded, notes, set()
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 PLACEHOLDER = re.compile(r"⟦(\d+)⟧")
@@ -102,8 +102,17 @@ def find_protected(text: str) -> list[tuple[int, int]]:
     return sorted(spans)
 
 
-def mask(text: str, spans: Sequence[tuple[int, int]]) -> Masked:
-    """Replace the (non-overlapping) spans by ⟦1⟧, ⟦2⟧, … in order of position."""
+def mask(
+    text: str,
+    spans: Sequence[tuple[int, int]],
+    replacements: Mapping[tuple[int, int], str] | None = None,
+) -> Masked:
+    """Replace the (non-overlapping) spans by ⟦1⟧, ⟦2⟧, … in order of position.
+
+    A placeholder is restored to the text it replaced, or to ``replacements[span]`` (a
+    glossary term's target form) where given.
+    """
+    replacements = replacements or {}
     pieces: list[str] = []
     originals: list[str] = []
     kept: list[tuple[int, int]] = []
@@ -112,7 +121,7 @@ def mask(text: str, spans: Sequence[tuple[int, int]]) -> Masked:
         if start < cursor or start >= end:
             continue  # overlapping or empty: the earlier span already covers it
         pieces.append(text[cursor:start])
-        originals.append(text[start:end])
+        originals.append(replacements.get((start, end), text[start:end]))
         kept.append((start, end))
         pieces.append(f"⟦{len(originals)}⟧")
         cursor = end
@@ -120,9 +129,14 @@ def mask(text: str, spans: Sequence[tuple[int, int]]) -> Masked:
     return Masked("".join(pieces), tuple(originals), tuple(kept))
 
 
-def restore(masked: Masked, output: str) -> Restored:
-    """Put the originals back; report every placeholder that is not there exactly once."""
+def restore(masked: Masked, output: str, sentence_case: Collection[int] = ()) -> Restored:
+    """Put the originals back; report every placeholder that is not there exactly once.
+
+    Placeholders in ``sentence_case`` (glossary terms) get a capital first letter where
+    they open the output.
+    """
     output = _LOOSE_PLACEHOLDER.sub(lambda match: f"⟦{match.group(1)}⟧", output)
+    opener = _opening_term(output, sentence_case)
     counts = Counter(int(match.group(1)) for match in PLACEHOLDER.finditer(output))
     problems = []
     for number in range(1, len(masked.originals) + 1):
@@ -136,11 +150,24 @@ def restore(masked: Masked, output: str) -> Restored:
 
     def original(match: re.Match[str]) -> str:
         number = int(match.group(1))
-        if 1 <= number <= len(masked.originals):
-            return masked.originals[number - 1]
-        return ""
+        if not 1 <= number <= len(masked.originals):
+            return ""
+        text = masked.originals[number - 1]
+        if match.start() == opener:
+            return text[:1].upper() + text[1:]
+        return text
 
     return Restored(PLACEHOLDER.sub(original, output), tuple(problems))
+
+
+def _opening_term(output: str, sentence_case: Collection[int]) -> int:
+    """Offset of the first ``sentence_case`` placeholder before any word; -1 if none."""
+    for match in PLACEHOLDER.finditer(output):
+        if any(char.isalnum() for char in PLACEHOLDER.sub("", output[: match.start()])):
+            return -1
+        if int(match.group(1)) in sentence_case:
+            return match.start()
+    return -1
 
 
 class _Taken:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pipeline.document.model import CodeKind
+from pipeline.glossary.enforce import AppliedTerm, TermSpan, applied_terms, context_key, find_terms
+from pipeline.glossary.match import Matcher
 from pipeline.mt.engine import Engine
 from pipeline.mt.protect import Masked, Retry, find_protected, mask, restore, retry_showing
 from pipeline.segment import Segment
@@ -20,19 +22,23 @@ class SegmentTranslation:
     route: str
     cached: bool
     warnings: tuple[str, ...]
+    terms: tuple[AppliedTerm, ...] = ()
 
 
 @dataclass(frozen=True)
 class MaskedSegment:
     masked: Masked
-    retry: Retry | None  # URLs, e-mails and phone numbers shown as text, if placeholders fail
+    retry: Retry | None  # protected text shown as text (terms as their target), if needed
+    term_numbers: dict[TermSpan, int] = field(default_factory=dict)
 
 
-def mask_segment(segment: Segment) -> MaskedSegment:
-    """Inline codes, URLs, e-mail addresses and phone numbers become placeholders.
+def mask_segment(segment: Segment, terms: Sequence[TermSpan] = ()) -> MaskedSegment:
+    """Inline codes, URLs, e-mails, phone numbers and glossary terms become placeholders.
 
-    Soft line breaks become plain spaces: the model sees one line, and the translated
-    paragraph is not wrapped like the German one.
+    A term placeholder is restored as the term's target form. Terms that overlap markup
+    or a URL are left to the model (and verified afterwards). Soft line breaks become
+    plain spaces: the model sees one line, and the translated paragraph is not wrapped
+    like the German one.
     """
     text = segment.text
     code_spans = [(span.start, span.end) for span in segment.codes if not span.code.is_break]
@@ -44,18 +50,33 @@ def mask_segment(segment: Segment) -> MaskedSegment:
         for offset, piece in _outside(text, [(s.start, s.end) for s in segment.codes])
         for start, end in find_protected(piece)
     ]
-    masked = mask(text, code_spans + text_spans)
+    taken = code_spans + text_spans
+    enforced = [
+        term
+        for term in terms
+        if term.target is not None
+        and not any(term.start < end and start < term.end for start, end in taken)
+    ]
+    replacements = {(term.start, term.end): term.target or "" for term in enforced}
+    masked = mask(text, taken + list(replacements), replacements)
     if breaks:
         flat = masked.text
         for original in {text[start:end] for start, end in breaks}:
             flat = flat.replace(original, " ")
         masked = Masked(flat, masked.originals, masked.spans)
+    number_of = {span: number for number, span in enumerate(masked.spans, start=1)}
+    term_numbers = {
+        term: number_of[(term.start, term.end)]
+        for term in enforced
+        if (term.start, term.end) in number_of
+    }
+    shown_spans = set(text_spans) | set(replacements)
     shown = {
         number: masked.originals[number - 1]
         for number, span in enumerate(masked.spans, start=1)
-        if span in set(text_spans)
+        if span in shown_spans
     }
-    return MaskedSegment(masked, retry_showing(masked, shown))
+    return MaskedSegment(masked, retry_showing(masked, shown), term_numbers)
 
 
 def translate_segments(
@@ -64,19 +85,25 @@ def translate_segments(
     source: str,
     target: str,
     progress: Callable[[int], None] | None = None,
+    matcher: Matcher | None = None,
 ) -> list[SegmentTranslation]:
-    """Translate segments for one language pair; placeholders are verified on the way out."""
-    prepared = [mask_segment(segment) for segment in segments]
+    """Translate segments for one language pair; placeholders and terms are verified."""
+    terms = [find_terms(s.text, matcher, target) if matcher else () for s in segments]
+    prepared = [
+        mask_segment(segment, spans) for segment, spans in zip(segments, terms, strict=True)
+    ]
     outputs = engine.translate(
         [item.masked.text for item in prepared],
         source,
         target,
         progress,
         retries=[item.retry for item in prepared],
+        contexts=[context_key(spans, matcher.termbase) if matcher else "" for spans in terms],
     )
     results = []
-    for segment, item, output in zip(segments, prepared, outputs, strict=True):
-        restored = restore(item.masked, output.text)
+    for segment, spans, item, output in zip(segments, terms, prepared, outputs, strict=True):
+        restored = restore(item.masked, output.text, _sentence_case(item))
+        shown = {int(p[1:-1]) for p, _ in item.retry.shown} if item.retry else set()
         results.append(
             SegmentTranslation(
                 segment_id=segment.id,
@@ -86,9 +113,16 @@ def translate_segments(
                 route=output.route,
                 cached=output.cached,
                 warnings=output.warnings + restored.problems,
+                terms=applied_terms(
+                    spans, item.term_numbers, output.text, restored.text, output.repair, shown
+                ),
             )
         )
     return results
+
+
+def _sentence_case(item: MaskedSegment) -> set[int]:
+    return {number for term, number in item.term_numbers.items() if not term.dnt}
 
 
 def _outside(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, str]]:

@@ -1,0 +1,380 @@
+"""Glossary files in CSV or TSV: read with every problem located, written column-stable.
+
+Format (``glossaries/radiology.csv``): UTF-8, a header row naming the columns ``id``, one
+column per language (``de`` required), ``dnt``, ``case_sensitive``, ``pos``, ``note`` and
+``forbidden_<lang>``; one row per concept. Variants in a cell are separated by ``|``, the
+first is preferred; a variant may give its plural as ``radiologist (pl. radiologists)``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.errors import InputError
+from pipeline.glossary.model import (
+    FIXED_COLUMNS,
+    FORBIDDEN_PREFIX,
+    LANGUAGE_COLUMN,
+    POS_VALUES,
+    SOURCE_LANGUAGE,
+    VARIANT_SEPARATOR,
+    Concept,
+    Term,
+    Termbase,
+    split_variants,
+)
+
+TRUE_VALUES = {"yes", "y", "true", "1", "x"}
+FALSE_VALUES = {"", "no", "n", "false", "0"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    severity: str  # "error" or "warning"
+    path: Path
+    line: int
+    message: str
+    fix: str = ""
+    concept: str = ""
+
+    def as_error(self) -> InputError:
+        return InputError(self.message, path=self.path, where=f"line {self.line}", fix=self.fix)
+
+
+@dataclass(frozen=True)
+class Row:
+    line: int  # first physical line of the row
+    end_line: int
+    cells: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Table:
+    path: Path
+    columns: tuple[str, ...]
+    rows: tuple[Row, ...]
+    delimiter: str
+    newline: str
+
+
+def delimiter_for(path: Path) -> str:
+    return "\t" if path.suffix.lower() in {".tsv", ".tab"} else ","
+
+
+def read_text(path: Path) -> str:
+    """The file decoded as UTF-8 (a BOM is allowed); other encodings are a clear error."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise InputError(f"cannot read the glossary ({error.strerror})", path=path) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise InputError(
+            f"not UTF-8: byte 0x{data[error.start]:02x} at offset {error.start}",
+            path=path,
+            where=f"line {line}",
+            fix="save the glossary as UTF-8 (in Excel: 'CSV UTF-8')",
+        ) from None
+
+
+def read_table(path: Path, text: str | None = None) -> Table:
+    """Rows of a CSV/TSV glossary with their line numbers; malformed CSV raises."""
+    path = Path(path)
+    text = read_text(path) if text is None else text
+    newline = "\r\n" if "\r\n" in text else "\n"
+    delimiter = delimiter_for(path)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    rows: list[Row] = []
+    columns: tuple[str, ...] = ()
+    start = 1
+    try:
+        for record in reader:
+            line, start = start, reader.line_num + 1
+            if not any(cell.strip() for cell in record):
+                continue
+            if not columns:
+                columns = _check_header(path, line, record)
+                continue
+            if len(record) != len(columns):
+                raise InputError(
+                    f"row has {len(record)} fields, the header has {len(columns)}",
+                    path=path,
+                    where=f"line {line}",
+                    fix="quote cells that contain the delimiter, or add the missing cells",
+                )
+            rows.append(Row(line, reader.line_num, dict(zip(columns, record, strict=True))))
+    except csv.Error as error:
+        raise InputError(
+            f"malformed {'TSV' if delimiter == chr(9) else 'CSV'} ({error})",
+            path=path,
+            where=f"line {reader.line_num}",
+            fix='close the quoted cell: a quote inside a cell is written as ""',
+        ) from None
+    if not columns:
+        raise InputError("the glossary is empty", path=path, fix="add a header row: id,de,en,…")
+    return Table(path, columns, tuple(rows), delimiter, newline)
+
+
+def _check_header(path: Path, line: int, record: list[str]) -> tuple[str, ...]:
+    columns = tuple(cell.strip() for cell in record)
+    for column in ("id", SOURCE_LANGUAGE):
+        if column not in columns:
+            raise InputError(
+                f"the header has no {column!r} column (it has: {', '.join(columns)})",
+                path=path,
+                where=f"line {line}",
+                fix="the first row names the columns: id,de,en,fr,…",
+            )
+    for index, column in enumerate(columns):
+        if columns.index(column) != index:
+            raise InputError(f"column {column!r} appears twice", path=path, where=f"line {line}")
+        if not _known_column(column):
+            raise InputError(
+                f"unknown column {column!r}",
+                path=path,
+                where=f"line {line}, column {index + 1}",
+                fix="use id, a language code (de, en, …), dnt, case_sensitive, pos, note "
+                "or forbidden_<lang>",
+            )
+    return columns
+
+
+def _known_column(column: str) -> bool:
+    if column in FIXED_COLUMNS or LANGUAGE_COLUMN.match(column):
+        return True
+    return column.startswith(FORBIDDEN_PREFIX) and bool(
+        LANGUAGE_COLUMN.match(column.removeprefix(FORBIDDEN_PREFIX))
+    )
+
+
+def language_columns(columns: tuple[str, ...]) -> list[str]:
+    return [c for c in columns if c not in FIXED_COLUMNS and not c.startswith(FORBIDDEN_PREFIX)]
+
+
+def read_glossary(path: Path) -> tuple[Termbase, list[Problem]]:
+    """The glossary and every problem found in it (errors and warnings)."""
+    table = read_table(path)
+    return concepts_from_table(table)
+
+
+def load_glossary(path: Path) -> Termbase:
+    """The glossary; the first error-level problem raises :class:`InputError`."""
+    termbase, problems = read_glossary(path)
+    for problem in problems:
+        if problem.severity == "error":
+            raise problem.as_error()
+    return termbase
+
+
+def concepts_from_table(table: Table) -> tuple[Termbase, list[Problem]]:
+    problems: list[Problem] = []
+    languages = language_columns(table.columns)
+    concepts: list[Concept] = []
+    first_line: dict[str, int] = {}
+    german_owner: dict[str, tuple[str, int]] = {}
+
+    def report(severity: str, row: Row, message: str, fix: str = "", concept: str = "") -> None:
+        problems.append(Problem(severity, table.path, row.line, message, fix, concept))
+
+    for row in table.rows:
+        concept_id = row.cells["id"].strip()
+        if not concept_id:
+            report("error", row, "the row has no id", "give every concept a unique id")
+            continue
+        if concept_id in first_line:
+            report(
+                "error",
+                row,
+                f"duplicate id {concept_id!r} (first on line {first_line[concept_id]})",
+                "give the concept its own id or merge the two rows",
+                concept_id,
+            )
+            continue
+        first_line[concept_id] = row.line
+        terms: dict[str, tuple[Term, ...]] = {}
+        for language in languages:
+            parsed = _parse_cell(row, language, concept_id, report)
+            if parsed:
+                terms[language] = parsed
+        forbidden = {
+            column.removeprefix(FORBIDDEN_PREFIX): tuple(
+                v.strip() for v in split_variants(row.cells[column]) if v.strip()
+            )
+            for column in table.columns
+            if column.startswith(FORBIDDEN_PREFIX) and row.cells[column].strip()
+        }
+        dnt = _flag(row, "dnt", concept_id, report)
+        concept = Concept(
+            id=concept_id,
+            terms=terms,
+            forbidden=forbidden,
+            dnt=dnt,
+            case_sensitive=_flag(row, "case_sensitive", concept_id, report),
+            pos=row.cells.get("pos", "").strip(),
+            note=row.cells.get("note", "").strip(),
+            origin=table.path,
+            line=row.line,
+        )
+        if not concept.source_terms:
+            report(
+                "error",
+                row,
+                f"concept {concept_id!r} has no German term",
+                "fill the de column",
+                concept_id,
+            )
+            continue
+        _check_concept(concept, row, languages, report)
+        for term in concept.source_terms:
+            key = term.text.casefold()
+            if key in german_owner and german_owner[key][0] != concept_id:
+                other, line = german_owner[key]
+                report(
+                    "error",
+                    row,
+                    f"German term {term.text!r} also belongs to concept {other!r} (line {line})",
+                    "a German term can name only one concept: remove it from one of them",
+                    concept_id,
+                )
+            german_owner.setdefault(key, (concept_id, row.line))
+        concepts.append(concept)
+    return Termbase(tuple(concepts), (table.path,)), problems
+
+
+def _parse_cell(row: Row, language: str, concept_id: str, report) -> tuple[Term, ...]:  # type: ignore[no-untyped-def]
+    variants = split_variants(row.cells[language])
+    terms = []
+    for variant in variants:
+        if variant != variant.strip():
+            report(
+                "warning",
+                row,
+                f"{language} term {variant!r} has leading or trailing spaces",
+                "remove the spaces",
+                concept_id,
+            )
+        term = Term.parse(variant)
+        if not _has_letter_or_digit(term.text) or (term.plural is not None and not term.plural):
+            report(
+                "error",
+                row,
+                f"empty or punctuation-only {language} term in {row.cells[language]!r}",
+                f"remove the empty variant (variants are separated by {VARIANT_SEPARATOR!r})",
+                concept_id,
+            )
+            continue
+        terms.append(term)
+    return tuple(terms)
+
+
+def _has_letter_or_digit(text: str) -> bool:
+    return any(unicodedata.category(char)[0] in "LN" for char in text)
+
+
+def _flag(row: Row, column: str, concept_id: str, report) -> bool:  # type: ignore[no-untyped-def]
+    value = row.cells.get(column, "").strip().lower()
+    if value in TRUE_VALUES:
+        return True
+    if value not in FALSE_VALUES:
+        report(
+            "error",
+            row,
+            f"{column} is {value!r}",
+            f"write yes or leave {column} empty",
+            concept_id,
+        )
+    return False
+
+
+def _check_concept(concept: Concept, row: Row, languages: list[str], report) -> None:  # type: ignore[no-untyped-def]
+    if concept.pos and concept.pos not in POS_VALUES:
+        report(
+            "warning",
+            row,
+            f"pos {concept.pos!r} is not one of {', '.join(POS_VALUES)}",
+            concept=concept.id,
+        )
+    if concept.dnt:
+        return
+    for language in languages:
+        if language != SOURCE_LANGUAGE and language not in concept.terms:
+            report(
+                "warning",
+                row,
+                f"concept {concept.id!r} has no {language} term",
+                f"fill the {language} column or mark the concept dnt",
+                concept.id,
+            )
+    for language, forbidden in concept.forbidden.items():
+        preferred = {t.text.casefold() for t in concept.terms.get(language, ())}
+        clash = [f for f in forbidden if f.casefold() in preferred]
+        if clash:
+            report(
+                "error",
+                row,
+                f"forbidden {language} term {clash[0]!r} is also one of the allowed terms",
+                "remove it from one of the two columns",
+                concept.id,
+            )
+
+
+# ---------------------------------------------------------------------------
+# Writing
+
+
+def termbase_columns(termbase: Termbase, columns: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """Columns for writing: the given ones (or the standard order), plus any the data needs."""
+    languages = [SOURCE_LANGUAGE] + [lang for lang in termbase.languages if lang != SOURCE_LANGUAGE]
+    forbidden = [
+        FORBIDDEN_PREFIX + lang
+        for lang in languages
+        if any(lang in concept.forbidden for concept in termbase.concepts)
+    ]
+    if not columns:
+        return ("id", *languages, "dnt", "case_sensitive", "pos", "note", *forbidden)
+    missing = [c for c in [*languages, *forbidden] if c not in columns]
+    return (*columns, *missing)
+
+
+def concept_cells(concept: Concept, columns: tuple[str, ...]) -> list[str]:
+    cells = []
+    for column in columns:
+        if column == "id":
+            cells.append(concept.id)
+        elif column == "dnt":
+            cells.append("yes" if concept.dnt else "")
+        elif column == "case_sensitive":
+            cells.append("yes" if concept.case_sensitive else "")
+        elif column == "pos":
+            cells.append(concept.pos)
+        elif column == "note":
+            cells.append(concept.note)
+        elif column.startswith(FORBIDDEN_PREFIX):
+            cells.append(
+                VARIANT_SEPARATOR.join(concept.forbidden.get(column[len(FORBIDDEN_PREFIX) :], ()))
+            )
+        else:
+            cells.append(VARIANT_SEPARATOR.join(t.format() for t in concept.terms.get(column, ())))
+    return cells
+
+
+def format_row(cells: list[str], delimiter: str = ",", newline: str = "\n") -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter, lineterminator=newline).writerow(cells)
+    return buffer.getvalue()
+
+
+def write_table_text(
+    termbase: Termbase, delimiter: str = ",", columns: tuple[str, ...] = ()
+) -> str:
+    """The termbase as CSV/TSV text (header + one row per concept, in order)."""
+    columns = termbase_columns(termbase, columns)
+    lines = [format_row(list(columns), delimiter)]
+    lines.extend(format_row(concept_cells(c, columns), delimiter) for c in termbase.concepts)
+    return "".join(lines)

@@ -1,0 +1,410 @@
+"""`pipeline glossary …`: find, list, show, add, remove, lint, import, export, extract, stats."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from pipeline.console import reports_errors, stderr, stdout
+from pipeline.errors import InputError
+from pipeline.files import atomic_write, find_releases
+from pipeline.glossary.csvio import delimiter_for, write_table_text
+from pipeline.glossary.extract import extract
+from pipeline.glossary.maintain import (
+    TBX_SUFFIXES,
+    add_concept,
+    concept_from_options,
+    lint,
+    load_file,
+    load_termbase,
+    remove_concept,
+    stats,
+)
+from pipeline.glossary.match import Matcher
+from pipeline.glossary.model import SOURCE_LANGUAGE, Concept, Termbase
+from pipeline.glossary.tbx import export_tbx
+from pipeline.run import segment_release
+
+DEFAULT_GLOSSARY = Path("glossaries") / "radiology.csv"
+EXIT_FINDINGS = 1
+
+glossary_app = typer.Typer(help="Search and maintain the termbase.", no_args_is_help=True)
+
+GlossaryOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--glossary",
+        "-g",
+        help="Glossary file (.csv, .tsv, .tbx); repeatable, the first one wins where they "
+        "disagree. Default: glossaries/radiology.csv.",
+        dir_okay=False,
+    ),
+]
+FileOption = Annotated[
+    Path,
+    typer.Option("--file", "-f", help="The glossary file to edit.", dir_okay=False),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def glossary_paths(given: list[Path] | None) -> list[Path]:
+    paths = given or [DEFAULT_GLOSSARY]
+    for path in paths:
+        if not path.is_file():
+            raise InputError(
+                "glossary not found",
+                path=path,
+                fix="pass an existing file with --glossary, or run from the project directory",
+            )
+    return paths
+
+
+def _termbase(given: list[Path] | None) -> Termbase:
+    return load_termbase(glossary_paths(given))
+
+
+def _release_segments(files: list[Path]) -> list[tuple[Path, list]]:  # type: ignore[type-arg]
+    return [(path, list(segment_release(path).segments)) for path in find_releases(files)]
+
+
+def _preferred(concept: Concept, language: str) -> str:
+    terms = concept.terms.get(language, ())
+    return " | ".join(term.format() for term in terms)
+
+
+@glossary_app.command("find")
+@reports_errors
+def find(
+    files: Annotated[list[Path], typer.Argument(help="Releases or text files.")],
+    glossary: GlossaryOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show the concepts matched in releases: surface text, position, concept id.
+
+    Positions are character offsets in the segment text (see `pipeline segment`).
+    Example: pipeline glossary find releases/*.md --json
+    """
+    matcher = Matcher(_termbase(glossary))
+    rows = []
+    for path, segments in _release_segments(files):
+        for segment in segments:
+            for hit in matcher.find(segment.text):
+                rows.append(
+                    {"file": str(path), "line": segment.line, "segment": segment.id} | hit.as_dict()
+                )
+    if as_json:
+        for row in rows:
+            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+        return
+    table = Table(title=f"Glossary terms found: {len(rows)}")
+    for column in ("file", "line", "surface", "concept", "start", "end", "plural"):
+        table.add_column(column, justify="right" if column in ("line", "start", "end") else "left")
+    for row in rows:
+        table.add_row(
+            Path(str(row["file"])).name,
+            str(row["line"]),
+            str(row["surface"]),
+            str(row["concept"]),
+            str(row["start"]),
+            str(row["end"]),
+            "yes" if row["plural"] else "",
+        )
+    stdout.print(table)
+
+
+@glossary_app.command("list")
+@reports_errors
+def list_concepts(
+    glossary: GlossaryOption = None,
+    language: Annotated[
+        str | None, typer.Option("--lang", help="Only concepts with a term in this language.")
+    ] = None,
+    missing: Annotated[
+        bool, typer.Option("--missing", help="With --lang: the concepts that lack it.")
+    ] = False,
+    text: Annotated[
+        str | None, typer.Option("--text", help="Only concepts with a term containing this.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List concepts, filtered by language or text.
+
+    Example: pipeline glossary list --lang it --missing
+    """
+    termbase = _termbase(glossary)
+    concepts = list(termbase.concepts)
+    if language:
+        concepts = [c for c in concepts if (language in c.terms or c.dnt) is not missing]
+    if text:
+        needle = text.casefold()
+        concepts = [
+            c
+            for c in concepts
+            if any(needle in t.format().casefold() for ts in c.terms.values() for t in ts)
+        ]
+    if as_json:
+        sys.stdout.write(json.dumps([_concept_dict(c) for c in concepts], ensure_ascii=False,
+                                    indent=2) + "\n")  # fmt: skip
+        return
+    languages = [lang for lang in termbase.languages if lang != SOURCE_LANGUAGE]
+    table = Table(title=f"{len(concepts)} concepts")
+    for column in ("id", SOURCE_LANGUAGE, *languages):
+        table.add_column(column, overflow="fold")
+    for concept in concepts:
+        cells = [concept.id, _preferred(concept, SOURCE_LANGUAGE)]
+        cells += ["(dnt)" if concept.dnt else _preferred(concept, lang) for lang in languages]
+        table.add_row(*cells)
+    stdout.print(table)
+
+
+def _concept_dict(concept: Concept) -> dict[str, object]:
+    return {
+        "id": concept.id,
+        "terms": {
+            lang: [{"text": t.text, "plural": t.plural} for t in terms]
+            for lang, terms in concept.terms.items()
+        },
+        "forbidden": {lang: list(values) for lang, values in concept.forbidden.items()},
+        "dnt": concept.dnt,
+        "case_sensitive": concept.case_sensitive,
+        "pos": concept.pos,
+        "note": concept.note,
+        "file": str(concept.origin) if concept.origin else None,
+        "line": concept.line,
+    }
+
+
+@glossary_app.command("show")
+@reports_errors
+def show(
+    concept_id: Annotated[str, typer.Argument(help="Concept id.")],
+    glossary: GlossaryOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show one concept with all its terms.
+
+    Example: pipeline glossary show medizinprodukt
+    """
+    concept = _termbase(glossary).get(concept_id)
+    if concept is None:
+        raise InputError(
+            f"no concept with id {concept_id!r}", fix="find ids with `pipeline glossary list`"
+        )
+    if as_json:
+        sys.stdout.write(json.dumps(_concept_dict(concept), ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table(title=f"{concept.id}  ({concept.location})", show_header=False)
+    table.add_column("field", style="bold")
+    table.add_column("value", overflow="fold")
+    for language, terms in concept.terms.items():
+        table.add_row(language, " | ".join(t.format() for t in terms))
+    for language, values in concept.forbidden.items():
+        table.add_row(f"forbidden {language}", " | ".join(values))
+    table.add_row("dnt", "yes" if concept.dnt else "no")
+    table.add_row("case sensitive", "yes" if concept.case_sensitive else "no")
+    table.add_row("pos", concept.pos)
+    table.add_row("note", concept.note)
+    stdout.print(table)
+
+
+def _pairs(values: list[str] | None, option: str) -> list[tuple[str, str]]:
+    pairs = []
+    for value in values or []:
+        language, separator, text = value.partition("=")
+        if not separator or not language.strip() or not text.strip():
+            raise typer.BadParameter(f"write {option} LANG=TEXT, e.g. {option} en=medical device")
+        pairs.append((language.strip(), text.strip()))
+    return pairs
+
+
+@glossary_app.command("add")
+@reports_errors
+def add(
+    concept_id: Annotated[str, typer.Argument(help="New concept id (lowercase slug).")],
+    german: Annotated[list[str], typer.Option("--de", help="German term; repeatable.")],
+    term: Annotated[
+        list[str] | None, typer.Option("--term", help="LANG=TEXT, e.g. en=medical device.")
+    ] = None,
+    forbidden: Annotated[
+        list[str] | None, typer.Option("--forbidden", help="LANG=TEXT that must not be used.")
+    ] = None,
+    dnt: Annotated[bool, typer.Option("--dnt", help="Do not translate.")] = False,
+    case_sensitive: Annotated[bool, typer.Option("--case-sensitive")] = False,
+    pos: Annotated[str, typer.Option("--pos", help="noun, adj, verb, abbr, name, …")] = "",
+    note: Annotated[str, typer.Option("--note")] = "",
+    file: FileOption = DEFAULT_GLOSSARY,
+) -> None:
+    """Add a concept as a new row; the rest of the file is left as it is.
+
+    Example: pipeline glossary add roentgenthorax --de Röntgenthorax --term en="chest X-ray"
+    """
+    concept = concept_from_options(
+        concept_id,
+        german,
+        _pairs(term, "--term"),
+        _pairs(forbidden, "--forbidden"),
+        dnt,
+        case_sensitive,
+        pos,
+        note,
+    )
+    add_concept(file, concept)
+    stdout.print(f"added {concept_id} to {file}")
+
+
+@glossary_app.command("remove")
+@reports_errors
+def remove(
+    concept_id: Annotated[str, typer.Argument(help="Concept id.")],
+    file: FileOption = DEFAULT_GLOSSARY,
+) -> None:
+    """Remove a concept's row; the rest of the file is left as it is.
+
+    Example: pipeline glossary remove roentgenthorax
+    """
+    remove_concept(file, concept_id)
+    stdout.print(f"removed {concept_id} from {file}")
+
+
+@glossary_app.command("lint")
+@reports_errors
+def lint_command(
+    glossary: GlossaryOption = None,
+    releases: Annotated[
+        list[Path] | None,
+        typer.Option("--releases", help="Also report entries that match none of these."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Check glossaries: duplicates, conflicts, missing languages, unused entries, ….
+
+    Exits with 1 when an error is found. Example: pipeline glossary lint --releases releases
+    """
+    segments = [
+        (str(path), [s.text for s in found]) for path, found in _release_segments(releases or [])
+    ]
+    problems = []
+    for path in glossary_paths(glossary):
+        problems.extend(lint(path, segments)[1])
+    if as_json:
+        sys.stdout.write(
+            json.dumps([p.__dict__ | {"path": str(p.path)} for p in problems], indent=2,
+                       ensure_ascii=False) + "\n"
+        )  # fmt: skip
+    else:
+        table = Table(title=f"Glossary lint: {len(problems)} findings")
+        for column in ("severity", "file", "line", "problem", "fix"):
+            table.add_column(column, overflow="fold")
+        for problem in problems:
+            colour = "red" if problem.severity == "error" else "yellow"
+            table.add_row(
+                f"[{colour}]{problem.severity}[/]",
+                problem.path.name,
+                str(problem.line),
+                problem.message,
+                problem.fix,
+            )
+        stdout.print(table)
+    if any(problem.severity == "error" for problem in problems):
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+@glossary_app.command("export")
+@reports_errors
+def export(
+    output: Annotated[Path, typer.Argument(help="Target file: .csv, .tsv or .tbx.")],
+    glossary: GlossaryOption = None,
+) -> None:
+    """Write the glossary (all --glossary files combined) as CSV, TSV or TBX-Basic.
+
+    Example: pipeline glossary export radiology.tbx
+    """
+    termbase = _termbase(glossary)
+    atomic_write(output, _serialise(termbase, output))
+    stdout.print(f"wrote {len(termbase.concepts)} concepts to {output}")
+
+
+@glossary_app.command("import")
+@reports_errors
+def import_command(
+    source: Annotated[Path, typer.Argument(help="File to import: .csv, .tsv or .tbx.")],
+    output: Annotated[Path, typer.Argument(help="Glossary to write: .csv or .tsv.")],
+) -> None:
+    """Convert a TBX, TSV or CSV termbase into a glossary file.
+
+    Example: pipeline glossary import termbase.tbx glossaries/project.csv
+    """
+    if not source.is_file():
+        raise InputError("file not found", path=source)
+    termbase = load_file(source)
+    atomic_write(output, _serialise(termbase, output))
+    stdout.print(f"imported {len(termbase.concepts)} concepts into {output}")
+
+
+def _serialise(termbase: Termbase, output: Path) -> bytes:
+    if output.suffix.lower() in TBX_SUFFIXES:
+        return export_tbx(termbase)
+    if output.suffix.lower() not in {".csv", ".tsv", ".tab"}:
+        raise InputError("unknown output format", path=output, fix="use .csv, .tsv or .tbx")
+    return write_table_text(termbase, delimiter_for(output)).encode("utf-8")
+
+
+@glossary_app.command("extract")
+@reports_errors
+def extract_command(
+    files: Annotated[list[Path], typer.Argument(help="Releases to mine for terms.")],
+    glossary: GlossaryOption = None,
+    limit: Annotated[int, typer.Option(min=1, help="How many candidates.")] = 30,
+    as_json: JsonOption = False,
+) -> None:
+    """Suggest terms the glossary lacks: acronyms with expansions, noun compounds.
+
+    Example: pipeline glossary extract releases/*.md
+    """
+    matcher = Matcher(_termbase(glossary))
+    texts = [s.text for _, segments in _release_segments(files) for s in segments]
+    candidates = extract(texts, matcher, limit)
+    if as_json:
+        for candidate in candidates:
+            sys.stdout.write(json.dumps(candidate.as_dict(), ensure_ascii=False) + "\n")
+        return
+    table = Table(title="Candidate terms")
+    for column in ("term", "kind", "count", "expansion", "example"):
+        table.add_column(column, overflow="fold")
+    for c in candidates:
+        table.add_row(c.term, c.kind, str(c.count), c.expansion, c.example)
+    stdout.print(table)
+
+
+@glossary_app.command("stats")
+@reports_errors
+def stats_command(glossary: GlossaryOption = None, as_json: JsonOption = False) -> None:
+    """Count concepts, languages, plurals, DNT and forbidden terms.
+
+    Example: pipeline glossary stats
+    """
+    result = stats(_termbase(glossary))
+    if as_json:
+        sys.stdout.write(json.dumps(result.as_dict(), indent=2) + "\n")
+        return
+    table = Table(title=f"Glossary: {', '.join(result.files)}", show_header=False)
+    table.add_column("what", style="bold")
+    table.add_column("count", justify="right")
+    table.add_row("concepts", str(result.concepts))
+    table.add_row("German variants", str(result.german_variants))
+    table.add_row("do not translate", str(result.dnt))
+    table.add_row("case sensitive", str(result.case_sensitive))
+    table.add_row("with forbidden terms", str(result.with_forbidden))
+    for language, count in result.per_language.items():
+        plurals = result.plurals.get(language, 0)
+        table.add_row(f"terms in {language}", f"{count} ({plurals} with plural)")
+    for pos, count in result.per_pos.items():
+        table.add_row(f"pos {pos}", str(count))
+    stdout.print(table)
+    if not result.concepts:
+        stderr.print("[yellow]the glossary has no concepts[/]")
