@@ -54,7 +54,8 @@ def test_radiology_termbase_is_complete_and_clean() -> None:
     assert medizinprodukt.target("en") == "medical device"
     assert "medicinal product" in medizinprodukt.forbidden["en"]
     required = ["ki", "large-language-model", "foundation-model", "ce-kennzeichnung", "mdr",
-                "gematik", "g-ba", "krankenkasse", "kassenaerztliche-vereinigung", "mtr"]  # fmt: skip
+                "gematik", "g-ba", "krankenkasse", "kassenaerztliche-vereinigung",
+                "mtr"]  # fmt: skip
     assert [concept_id for concept_id in required if termbase.get(concept_id) is None] == []
 
 
