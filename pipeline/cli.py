@@ -21,7 +21,9 @@ from rich.text import Text
 from pipeline import __version__
 from pipeline.console import progress_bar, reports_errors, state, stderr, stdout
 from pipeline.files import find_releases
-from pipeline.glossary_cli import glossary_app
+from pipeline.glossary.maintain import load_termbase
+from pipeline.glossary.match import Matcher
+from pipeline.glossary_cli import DEFAULT_GLOSSARY, GlossaryOption, glossary_app, glossary_paths
 from pipeline.layout import Layout
 from pipeline.mt import packages
 from pipeline.mt.cache import TranslationCache
@@ -225,8 +227,12 @@ def translate(
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not use the cache.")] = False,
     level: LevelOption = Level.SENTENCE,
     encoding: EncodingOption = "utf-8",
+    glossary: GlossaryOption = None,
+    no_glossary: Annotated[
+        bool, typer.Option("--no-glossary", help="Translate without enforcing terms.")
+    ] = False,
 ) -> None:
-    """Segment releases and machine-translate them offline.
+    """Segment releases and machine-translate them offline, enforcing the glossary.
 
     Example: pipeline translate releases/*.md --to en,fr
     """
@@ -246,12 +252,15 @@ def translate(
     )
     segmented = [segment_release(path, level, load_rules(), encoding) for path in files]
     segments = [segment for document in segmented for segment in document.segments]
+    matcher = None if no_glossary else _project_matcher(project, glossary)
     cache = None if no_cache else TranslationCache(Layout(project).cache)
     try:
         engine = Engine(_models_dir(models_dir), options, cache)
         for target in targets:
             engine.route(source_language, target)  # fail before any work
-        results = _translate_withprogress_bar(engine, segments, source_language, targets, as_json)
+        results = _translate_with_progress(
+            engine, segments, source_language, targets, as_json, matcher
+        )
     finally:
         if cache:
             cache.close()
@@ -260,12 +269,21 @@ def translate(
             sys.stdout.write(json.dumps(asdict(result), ensure_ascii=False) + "\n")
         return
     table = Table(title="Machine translations")
-    for column in ("id", "lang", "German", "translation", "notes"):
+    for column in ("id", "lang", "German", "translation", "terms", "notes"):
         table.add_column(column, overflow="fold", no_wrap=column in ("id", "lang"))
     for result in results:
         notes = ("cached; " if result.cached else "") + "; ".join(result.warnings)
-        table.add_row(result.segment_id, result.language, result.source, result.text, notes)
+        terms = ", ".join(f"{t.source} → {t.target or '?'} ({t.status})" for t in result.terms)
+        table.add_row(result.segment_id, result.language, result.source, result.text, terms, notes)
     stdout.print(table)
+
+
+def _project_matcher(project: Path, given: list[Path] | None) -> Matcher | None:
+    """The glossaries given, else the project's radiology termbase if it has one."""
+    if given:
+        return Matcher(load_termbase(glossary_paths(given)))
+    default = project / DEFAULT_GLOSSARY
+    return Matcher(load_termbase([default])) if default.is_file() else None
 
 
 class RateColumn(ProgressColumn):
@@ -276,12 +294,13 @@ class RateColumn(ProgressColumn):
         return Text(f"{speed:.1f} seg/s" if speed else "… seg/s", style="progress.data.speed")
 
 
-def _translate_withprogress_bar(
+def _translate_with_progress(
     engine: Engine,
     segments: list[Segment],
     source_language: str,
     targets: list[str],
     quiet: bool,
+    matcher: Matcher | None = None,
 ) -> list[SegmentTranslation]:
     results: list[SegmentTranslation] = []
     with progress_bar(RateColumn(), TimeRemainingColumn(), quiet=quiet) as progress:
@@ -294,6 +313,7 @@ def _translate_withprogress_bar(
                     source_language,
                     target,
                     lambda done, task=task: progress.advance(task, done),
+                    matcher=matcher,
                 )
             )
             progress.update(task, completed=len(segments))
