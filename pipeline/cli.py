@@ -10,17 +10,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import (
-    ProgressColumn,
-    Task,
-    TimeRemainingColumn,
-)
+from rich.progress import ProgressColumn, Task, TaskID, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
 
 from pipeline import __version__
 from pipeline.console import progress_bar, reports_errors, state, stderr, stdout
-from pipeline.files import find_releases
+from pipeline.files import find_releases, project_lock
 from pipeline.glossary.maintain import load_termbase
 from pipeline.glossary.match import Matcher
 from pipeline.glossary_cli import DEFAULT_GLOSSARY, GlossaryOption, glossary_app, glossary_paths
@@ -29,13 +25,16 @@ from pipeline.mt import packages
 from pipeline.mt.cache import TranslationCache
 from pipeline.mt.engine import DecodingOptions, Engine
 from pipeline.mt.translate import SegmentTranslation, translate_segments
+from pipeline.po.build import build_release
+from pipeline.po.status import review_status
 from pipeline.run import RunReport, segment_release
 from pipeline.run import run as run_job
-from pipeline.segment import Level, Segment, load_rules
+from pipeline.segment import Level, Segment, SegmentationRules, load_rules
 
 LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 EXIT_OK = 0
 EXIT_USAGE = 2
+EXIT_FINDINGS = 1
 EXIT_INPUT = 3
 
 app = typer.Typer(
@@ -117,6 +116,9 @@ def segment(
             stderr.print(f"[yellow]warning:[/] {path}: {warning}")
 
 
+DEFAULT_LANGUAGES = "en,fr,es,it"
+
+
 @app.command()
 @reports_errors
 def run(
@@ -124,89 +126,286 @@ def run(
         list[Path] | None,
         typer.Argument(help="Releases or directories (default: everything under releases/)."),
     ] = None,
+    to: Annotated[
+        str, typer.Option("--to", help="Target languages, comma-separated.")
+    ] = DEFAULT_LANGUAGES,
     project: Annotated[
         Path, typer.Option("--project", help="Project directory.", file_okay=False)
     ] = Path("."),
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    models_dir: ModelsDirOption = None,
+    glossary: GlossaryOption = None,
+    no_glossary: Annotated[
+        bool, typer.Option("--no-glossary", help="Do not enforce or hint glossary terms.")
+    ] = False,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not use the MT cache.")] = False,
+    tm_threshold: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Similarity for fuzzy TM matches.")
+    ] = 0.75,
     level: LevelOption = Level.SENTENCE,
     encoding: EncodingOption = "utf-8",
     abbreviations: AbbreviationsOption = None,
 ) -> None:
-    """Process the project's releases: for now, segment them into out/segments/<name>.jsonl.
+    """Segment releases, match the glossary, translate, and write POT/PO files.
 
-    Example: pipeline run
+    Reviewed translations in the PO files are always kept. Without a model for a
+    language the PO files are still written (TM suggestions, glossary hints).
+    Example: pipeline run --to en,fr
     """
+    languages = _language_codes(to)
     layout = Layout(project)
     rules = load_rules(abbreviations or [])
-    with progress_bar(quiet=as_json) as progress:
-        releases = find_releases(files or [layout.releases])
-        task = progress.add_task("segmenting", total=len(releases))
-
-        def advance(path: Path) -> None:
-            progress.update(task, advance=1, description=f"segmenting {path.name}")
-
-        report = run_job(layout, releases, level, rules, encoding, advance)
+    matcher = None if no_glossary else _project_matcher(project, glossary)
+    with project_lock(layout.lock):
+        cache = None if no_cache else TranslationCache(layout.cache)
+        try:
+            engine = Engine(_models_dir(models_dir), DecodingOptions(), cache)
+            report = _run_with_progress(
+                layout, files, level, rules, encoding, languages, engine, matcher, as_json
+            )
+        finally:
+            if cache:
+                cache.close()
     if as_json:
-        summary = {
-            "releases": [
-                {
-                    "file": str(result.path),
-                    "format": result.format,
-                    "blocks": result.blocks,
-                    "segments": result.segments,
-                    "words": result.words,
-                    "output": str(result.output),
-                    "written": result.written,
-                    "warnings": list(result.warnings),
-                }
-                for result in report.results
-            ],
-            "errors": [
-                {"file": str(failure.path), "message": failure.message}
-                for failure in report.failures
-            ],
-        }
-        sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json.dumps(_run_summary_dict(report), ensure_ascii=False, indent=2) + "\n")
     else:
         _print_run_summary(report)
     for result in report.results:
         for warning in result.warnings:
             stderr.print(f"[yellow]warning:[/] {result.path}: {warning}", highlight=False)
+    exported = report.export
+    for language, fix in exported.missing_models.items() if exported else []:
+        stderr.print(
+            f"[yellow]no model translates de→{language}:[/] PO files were written with "
+            f"translation-memory suggestions and glossary hints only. Install one with: {fix}",
+            highlight=False,
+        )
     for failure in report.failures:
         stderr.print(f"[bold red]error:[/] {failure.message}", highlight=False)
     if report.failures:
         raise typer.Exit(EXIT_INPUT)
 
 
+def _language_codes(value: str) -> list[str]:
+    codes = [code.strip() for code in value.split(",") if code.strip()]
+    if not codes:
+        raise typer.BadParameter("give at least one target language", param_hint="--to")
+    for code in codes:
+        if not LANGUAGE_CODE.fullmatch(code):
+            raise typer.BadParameter(
+                f"unknown language code {code!r}: use ISO 639 codes such as de, en, fr, es, it"
+            )
+    return codes
+
+
+def _run_with_progress(
+    layout: Layout,
+    files: list[Path] | None,
+    level: Level,
+    rules: SegmentationRules,
+    encoding: str,
+    languages: list[str],
+    engine: Engine,
+    matcher: Matcher | None,
+    quiet: bool,
+) -> RunReport:
+    with progress_bar(RateColumn(), TimeRemainingColumn(), quiet=quiet) as progress:
+        releases = find_releases(files or [layout.releases])
+        task = progress.add_task("segmenting", total=len(releases))
+        tasks: dict[str, TaskID] = {}
+
+        def segmented(path: Path) -> None:
+            progress.update(task, advance=1, description=f"segmenting {path.name}")
+
+        def translated(language: str, done: int, total: int) -> None:
+            if language not in tasks:
+                tasks[language] = progress.add_task(f"translating de→{language}", total=total)
+            progress.update(tasks[language], completed=done)
+
+        return run_job(
+            layout, releases, level, rules, encoding, segmented, languages, engine, matcher,
+            on_translate=translated,
+        )  # fmt: skip
+
+
+def _run_summary_dict(report: RunReport) -> dict[str, object]:
+    exported = report.export
+    return {
+        "releases": [
+            {
+                "file": str(result.path),
+                "format": result.format,
+                "blocks": result.blocks,
+                "segments": result.segments,
+                "words": result.words,
+                "output": str(result.output),
+                "written": result.written,
+                "warnings": list(result.warnings),
+            }
+            for result in report.results
+        ],
+        "po_files": [
+            {
+                "release": str(item.release),
+                "language": item.language,
+                "file": str(item.po_file),
+                "written": item.written,
+                **asdict(item.stats),
+            }
+            for item in (exported.results if exported else ())
+        ],
+        "missing_models": dict(exported.missing_models) if exported else {},
+        "errors": [{"message": failure.message} for failure in report.failures],
+    }
+
+
 def _print_run_summary(report: RunReport) -> None:
-    table = Table(title="Segmented releases")
-    table.add_column("release", overflow="fold")
-    table.add_column("format")
-    table.add_column("blocks", justify="right")
-    table.add_column("segments", justify="right")
-    table.add_column("words", justify="right")
-    table.add_column("output", overflow="fold")
-    for result in report.results:
-        output = str(result.output) + ("" if result.written else " (unchanged)")
-        table.add_row(
-            str(result.path),
-            result.format,
-            str(result.blocks),
-            str(result.segments),
-            str(result.words),
-            output,
+    table = Table(title="Releases")
+    for column in ("release", "format", "segments", "words"):
+        table.add_column(
+            column, overflow="fold", justify="left" if column == "release" else "right"
         )
-    if len(report.results) > 1:
-        table.add_section()
+    for result in report.results:
+        table.add_row(str(result.path), result.format, str(result.segments), str(result.words))
+    stdout.print(table)
+    if not report.export or not report.export.results:
+        return
+    table = Table(title="PO files")
+    columns = ("file", "reviewed kept", "TM", "TM fuzzy", "MT", "untranslated", "obsolete")
+    for column in columns:
+        table.add_column(column, overflow="fold", justify="left" if column == "file" else "right")
+    for item in report.export.results:
+        stats = item.stats
+        name = str(item.po_file) + ("" if item.written else " (unchanged)")
         table.add_row(
-            "total",
-            "",
-            str(sum(r.blocks for r in report.results)),
-            str(sum(r.segments for r in report.results)),
-            str(sum(r.words for r in report.results)),
-            "",
+            name,
+            str(stats.reviewed_kept + stats.drafts_kept),
+            str(stats.tm_exact),
+            str(stats.tm_fuzzy),
+            str(stats.mt),
+            str(stats.untranslated),
+            str(stats.obsolete),
         )
     stdout.print(table)
+
+
+@app.command()
+@reports_errors
+def status(
+    project: Annotated[
+        Path, typer.Option("--project", help="Project directory.", file_okay=False)
+    ] = Path("."),
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="Only these languages, comma-separated.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show review progress per release and language: reviewed, suggested, untranslated.
+
+    Example: pipeline status --lang en
+    """
+    progress = review_status(Layout(project), _language_codes(lang) if lang else None)
+    if as_json:
+        sys.stdout.write(json.dumps([p.as_dict() for p in progress], indent=2) + "\n")
+        return
+    table = Table(title="Review progress (segments / words)")
+    for column in ("release", "lang", "reviewed", "suggested (fuzzy)", "untranslated",
+                   "obsolete", "done"):  # fmt: skip
+        table.add_column(
+            column, overflow="fold", justify="left" if column == "release" else "right"
+        )
+    for item in progress:
+        table.add_row(
+            item.release,
+            item.language,
+            f"{item.reviewed} / {item.reviewed_words}",
+            f"{item.fuzzy} / {item.fuzzy_words}",
+            f"{item.untranslated} / {item.untranslated_words}",
+            str(item.obsolete),
+            f"{item.percent_reviewed:.0f} %",
+        )
+    stdout.print(table)
+    if not progress:
+        stdout.print("No PO files yet: run `pipeline run --to en` first.")
+
+
+@app.command()
+@reports_errors
+def build(
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Releases to build (default: everything under releases/)."),
+    ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option("--lang", help="Languages, comma-separated (default: every PO language)."),
+    ] = None,
+    draft: Annotated[
+        bool,
+        typer.Option("--draft", help="Use unreviewed suggestions too; the output is marked."),
+    ] = False,
+    project: Annotated[
+        Path, typer.Option("--project", help="Project directory.", file_okay=False)
+    ] = Path("."),
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    level: LevelOption = Level.SENTENCE,
+    encoding: EncodingOption = "utf-8",
+) -> None:
+    """Write translated releases to out/<lang>/ from the sources and the reviewed PO files.
+
+    Exits 1 when a segment is not reviewed (unless --draft) or its markup does not match.
+    Example: pipeline build --lang en
+    """
+    layout = Layout(project)
+    languages = _language_codes(lang) if lang else _po_languages(layout)
+    results = []
+    for path in find_releases(files or [layout.releases]):
+        segmented = segment_release(path, level, load_rules(), encoding)
+        for language in languages:
+            results.append(build_release(layout, path, segmented, language, draft))
+    if as_json:
+        records = [
+            {
+                "release": str(r.release),
+                "language": r.language,
+                "output": str(r.output) if r.output else None,
+                "written": r.written,
+                "translated": r.translated,
+                "problems": [
+                    {"file": str(p.po_file), "line": p.line, "message": p.message}
+                    for p in r.problems
+                ],
+            }
+            for r in results
+        ]
+        sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
+    else:
+        table = Table(title="Built releases")
+        for column in ("release", "lang", "output", "segments translated", "problems"):
+            table.add_column(column, overflow="fold")
+        for r in results:
+            output = str(r.output) if r.output else "not written"
+            if r.output and not r.written:
+                output += " (unchanged)"
+            table.add_row(r.release.name, r.language, output, str(r.translated),
+                          str(len(r.problems)))  # fmt: skip
+        stdout.print(table)
+        for r in results:
+            for problem in r.problems[:20]:
+                where = (
+                    f"{problem.po_file}:{problem.line}" if problem.line else str(problem.po_file)
+                )
+                stderr.print(f"[red]{where}:[/] {problem.message}", highlight=False)
+            if len(r.problems) > 20:
+                stderr.print(f"… and {len(r.problems) - 20} more in {r.problems[0].po_file}")
+    if any(r.problems for r in results) and not draft:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+def _po_languages(layout: Layout) -> list[str]:
+    if not layout.locales.is_dir():
+        return []
+    return sorted(p.name for p in layout.locales.iterdir() if p.is_dir() and p.name != "templates")
 
 
 @app.command()

@@ -42,3 +42,9 @@ class InputError(PipelineError):
     """A source file, glossary or PO file the pipeline cannot read."""
 
     exit_code = 3
+
+
+class BusyError(PipelineError):
+    """Another run holds the project lock."""
+
+    exit_code = 6

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from pipeline.document import FORMATS
-from pipeline.errors import InputError
+from pipeline.errors import BusyError, InputError
 
 
 def atomic_write(path: Path, data: bytes) -> bool:
@@ -57,3 +59,28 @@ def find_releases(paths: Iterable[Path]) -> list[Path]:
         else:
             raise InputError("no such file or directory", path=path, fix="check the path")
     return list(dict.fromkeys(found))
+
+
+@contextmanager
+def project_lock(path: Path) -> Iterator[None]:
+    """Hold the project's lock file; a second run on the same project is refused."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise BusyError(
+                f"another pipeline run is working on this project (process {holder})",
+                path=path,
+                fix="wait for it to finish; the lock is released when that process ends",
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -25,3 +25,24 @@ class Layout:
 
     def segments_file(self, stem: str) -> Path:
         return self.out / "segments" / f"{stem}.jsonl"
+
+    @property
+    def locales(self) -> Path:
+        return self.root / "locales"
+
+    @property
+    def lock(self) -> Path:
+        return self.root / ".pipeline" / "lock"
+
+    def pot_file(self, stem: str) -> Path:
+        return self.locales / "templates" / f"{stem}.pot"
+
+    def po_file(self, language: str, stem: str) -> Path:
+        return self.locales / language / f"{stem}.po"
+
+    def suggestions_file(self, language: str, stem: str) -> Path:
+        """The suggestions exported for review, kept to measure MT quality later."""
+        return self.locales / language / f"{stem}.suggestions.json"
+
+    def built_file(self, language: str, name: str) -> Path:
+        return self.out / language / name

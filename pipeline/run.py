@@ -1,7 +1,8 @@
 """The main job: process every release of a project.
 
-For now it segments each release and writes the segments as JSON Lines; later stages
-(glossary, MT, PO) plug in here.
+Segments each release (also written as JSON Lines under out/segments/), then exports
+POT and PO files for the target languages: glossary, machine translation and merge with
+what reviewers already approved (pipeline.po.export).
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ from pathlib import Path
 from pipeline.document import read_document
 from pipeline.errors import InputError, PipelineError
 from pipeline.files import atomic_write, find_releases
+from pipeline.glossary.match import Matcher
 from pipeline.layout import Layout
+from pipeline.mt.engine import Engine
+from pipeline.po.export import ExportReport, Release, export
 from pipeline.segment import Level, SegmentationRules, SegmentedDocument, segment_document
 
 
@@ -40,6 +44,7 @@ class ReleaseFailure:
 class RunReport:
     results: tuple[ReleaseResult, ...]
     failures: tuple[ReleaseFailure, ...]
+    export: ExportReport | None = None
 
 
 def segment_release(
@@ -69,8 +74,14 @@ def run(
     rules: SegmentationRules | None = None,
     encoding: str = "utf-8",
     on_release: Callable[[Path], None] | None = None,
+    languages: Sequence[str] = (),
+    engine: Engine | None = None,
+    matcher: Matcher | None = None,
+    tm_threshold: float = 0.75,
+    on_translate: Callable[[str, int, int], None] | None = None,
 ) -> RunReport:
-    """Segment the given releases (default: all under ``releases/``) and write the segments.
+    """Segment the given releases (default: all under ``releases/``), write the segments,
+    and export POT/PO files for ``languages``.
 
     A release that cannot be read is reported and the others are still processed.
     """
@@ -78,6 +89,7 @@ def run(
     results: list[ReleaseResult] = []
     failures: list[ReleaseFailure] = []
     stems: dict[str, Path] = {}
+    documents: list[Release] = []
     for path in releases:
         if on_release:
             on_release(path)
@@ -90,6 +102,7 @@ def run(
                 )
             stems[path.stem] = path
             segmented = segment_release(path, level, rules, encoding)
+            documents.append(Release(path, segmented))
         except PipelineError as error:
             failures.append(ReleaseFailure(path, error.message))
             continue
@@ -108,4 +121,8 @@ def run(
                 warnings=segmented.document.warnings,
             )
         )
-    return RunReport(tuple(results), tuple(failures))
+    exported = None
+    if languages:
+        exported = export(layout, documents, languages, engine, matcher, tm_threshold, on_translate)
+        failures.extend(ReleaseFailure(Path(""), message) for message in exported.failures)
+    return RunReport(tuple(results), tuple(failures), exported)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -22,6 +23,7 @@ from pipeline.mt.packages import ModelError, PackageInfo, list_packages
 from pipeline.mt.protect import PLACEHOLDER, Retry
 
 PIVOT = "en"
+_POSITIONS = re.compile(r"positions >= (\d+)")
 SHOWN_AS_TEXT = "shown as plain text"
 ALIGNED = "re-inserted by attention alignment"
 
@@ -90,6 +92,7 @@ class _LoadedModel:
                 fix=f"reinstall it: pipeline models install {package.from_code} {package.to_code}",
             ) from None
         self.fingerprint = _fingerprint(package)
+        self.max_positions: int | None = None  # learned when the model says so
 
     def encode(self, text: str) -> list[str]:
         return list(self.tokenizer.encode(text))
@@ -153,6 +156,12 @@ class Engine:
         self.cache = cache
         self._installed = {(p.from_code, p.to_code): p for p in list_packages(self.packages_dir)}
         self._loaded: dict[tuple[str, str], _LoadedModel] = {}
+
+    def describe(self, source: str, target: str) -> str:
+        """The models along the route, for the record: "de→en 1.9, en→fr 1.9 (int8, beam 4)"."""
+        packages = [self._installed[pair] for pair in self.route(source, target)]
+        models = ", ".join(f"{p.pair} {p.version}" for p in packages)
+        return f"Argos {models} ({self.options.compute_type}, beam {self.options.beam_size})"
 
     def installed_pairs(self) -> list[tuple[str, str]]:
         return sorted(self._installed)
@@ -296,6 +305,11 @@ class Engine:
             runaway = [i for i, out in zip(batch, outputs, strict=True) if _runaway(out, tokens[i])]
             for index, output in zip(batch, outputs, strict=True):
                 results[index] = output
+                if model.max_positions and len(tokens[index]) > model.max_positions:
+                    notes[index] = (
+                        f"{model.package.pair}: input cut at {model.max_positions} tokens, "
+                        "the model's longest"
+                    )
                 limit = self._length_limit(len(tokens[index]))
                 if len(output) >= limit:
                     results[index] = output[:limit]
@@ -357,25 +371,45 @@ class Engine:
         """Best hypothesis per input: tokens, or (tokens, attention) when asked for."""
         limit = self._length_limit(max((len(tokens) for tokens in batch), default=0))
         prefix = [[model.target_prefix] for _ in batch] if model.target_prefix else None
-        results = model.translator.translate_batch(
-            batch,
-            target_prefix=prefix,
-            beam_size=self.options.beam_size,
-            length_penalty=self.options.length_penalty,
-            max_decoding_length=limit,
-            replace_unknowns=True,
-            no_repeat_ngram_size=no_repeat,
-            return_attention=attention,
-        )
+        while True:
+            positions = model.max_positions
+            try:
+                results = model.translator.translate_batch(
+                    batch,
+                    target_prefix=prefix,
+                    beam_size=self.options.beam_size,
+                    length_penalty=self.options.length_penalty,
+                    max_decoding_length=min(limit, positions - 1) if positions else limit,
+                    max_input_length=positions or 1024,
+                    replace_unknowns=True,
+                    no_repeat_ngram_size=no_repeat,
+                    return_attention=attention,
+                )
+                break
+            except RuntimeError as error:
+                # Models with a fixed position table (small custom ones) stop at its end.
+                found = _POSITIONS.search(str(error))
+                if not found or positions is not None:
+                    raise
+                model.max_positions = int(found.group(1))
         if attention:
             return [(list(r.hypotheses[0]), r.attention[0]) for r in results]
         return [list(result.hypotheses[0]) for result in results]
 
 
 def _with_anchors(text: str, anchors: list[Anchor]) -> str:
-    """Drop placeholders the model made up; append any that found no place."""
+    """Drop placeholders the model made up or repeated; append any that found no place."""
     expected = {anchor.placeholder for anchor in anchors}
-    text = PLACEHOLDER.sub(lambda match: match.group() if match.group() in expected else "", text)
+    seen: set[str] = set()
+
+    def keep_first_expected(match: re.Match[str]) -> str:
+        placeholder = match.group()
+        if placeholder not in expected or placeholder in seen:
+            return ""
+        seen.add(placeholder)
+        return placeholder
+
+    text = PLACEHOLDER.sub(keep_first_expected, text)
     missing = [anchor.placeholder for anchor in anchors if anchor.placeholder not in text]
     return " ".join([text, *missing]).strip() if missing else text
 

@@ -1,0 +1,438 @@
+"""Export releases to PO: a POT template per release and a PO file per target language.
+
+``export`` runs segment → glossary → MT → merge → write for a set of releases and
+languages. All segments of all releases that need machine translation in one language go
+to the engine together (each model is loaded once). Files are written only when their
+content changes, so a re-run with nothing new rewrites nothing, timestamps included.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pipeline import __version__
+from pipeline.document.model import BlockKind
+from pipeline.errors import PipelineError
+from pipeline.files import atomic_write
+from pipeline.glossary.enforce import NO_TERM, AppliedTerm, find_terms
+from pipeline.glossary.match import Matcher
+from pipeline.layout import Layout
+from pipeline.mt.engine import Engine
+from pipeline.mt.packages import ModelError
+from pipeline.mt.translate import SegmentTranslation, translate_segments
+from pipeline.po.catalog import Catalog, Entry, render
+from pipeline.po.merge import (
+    DEFAULT_TM_THRESHOLD,
+    NO_SUGGESTION,
+    MergeStats,
+    Suggestion,
+    TranslationMemory,
+    Unit,
+    merge,
+)
+from pipeline.po.reader import parse_catalog, read_catalog
+from pipeline.segment import Segment, SegmentedDocument
+
+SOURCE_LANGUAGE = "de"
+LANGUAGE_NAMES = {"de": "German", "en": "English", "fr": "French", "es": "Spanish",
+                  "it": "Italian", "nl": "Dutch", "pt": "Portuguese", "pl": "Polish"}  # fmt: skip
+PLURAL_FORMS = {
+    "fr": "nplurals=2; plural=(n > 1);",
+    "pt": "nplurals=2; plural=(n != 1);",
+    "pl": "nplurals=3; plural=(n==1 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2);",
+}
+DEFAULT_PLURAL_FORMS = "nplurals=2; plural=(n != 1);"
+MACHINE_TRANSLATOR = "release-pipeline (machine translation, not reviewed)"
+
+
+@dataclass(frozen=True)
+class Release:
+    path: Path
+    segmented: SegmentedDocument
+
+    @property
+    def stem(self) -> str:
+        return self.path.stem
+
+
+@dataclass(frozen=True)
+class LanguageResult:
+    release: Path
+    language: str
+    po_file: Path
+    written: bool
+    stats: MergeStats
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class ExportReport:
+    results: tuple[LanguageResult, ...]
+    templates_written: int
+    missing_models: dict[str, str] = field(default_factory=dict)  # language → fix
+    failures: tuple[str, ...] = ()
+
+
+def export(
+    layout: Layout,
+    releases: Sequence[Release],
+    languages: Sequence[str],
+    engine: Engine | None,
+    matcher: Matcher | None,
+    tm_threshold: float = DEFAULT_TM_THRESHOLD,
+    progress: Callable[[str, int, int], None] | None = None,
+    now: datetime | None = None,
+) -> ExportReport:
+    """Write the POT and PO files of ``releases`` for ``languages``."""
+    now = now or datetime.now(UTC)
+    templates = sum(_write_template(layout, release, now) for release in releases)
+    results: list[LanguageResult] = []
+    missing: dict[str, str] = {}
+    failures: list[str] = []
+    for language in languages:
+        existing: dict[Path, Catalog] = {}
+        for release in releases:
+            path = layout.po_file(language, release.stem)
+            try:
+                existing[release.path] = read_catalog(path) if path.is_file() else Catalog()
+            except PipelineError as error:
+                failures.append(error.message)
+        tm = TranslationMemory.from_catalogs(_language_catalogs(layout, language))
+        usable = [release for release in releases if release.path in existing]
+        units_by_release = {release.path: _units(release, language, matcher) for release in usable}
+        machine = _machine_translations(
+            usable, units_by_release, existing, tm, language, engine, matcher, missing, progress
+        )
+        for release in usable:
+            result = _write_language(
+                layout, release, language, units_by_release[release.path],
+                existing[release.path], tm, machine, tm_threshold, now,
+            )  # fmt: skip
+            results.append(result)
+    return ExportReport(tuple(results), templates, missing, tuple(failures))
+
+
+# ---------------------------------------------------------------------------
+# Units: the entries a release needs, with their machine comments
+
+
+@dataclass(frozen=True)
+class _Draft:
+    """A unit before its suggestion is known."""
+
+    msgid: str
+    msgctxt: str | None
+    references: tuple[str, ...]
+    comments: tuple[str, ...]
+    segments: tuple[Segment, ...]
+
+
+def _units(release: Release, language: str, matcher: Matcher | None) -> list[_Draft]:
+    reference = release.path.as_posix()
+    texts: dict[str, set[BlockKind]] = {}
+    for segment in release.segmented.segments:
+        texts.setdefault(segment.text, set()).add(segment.kind)
+    drafts: dict[tuple[str | None, str], _Draft] = {}
+    for block in release.segmented.blocks:
+        paragraph = " ".join(segment.source.strip() for segment in block.segments)
+        for segment in block.segments:
+            context = _context(segment, texts[segment.text])
+            key = (context, segment.text)
+            ref = f"{reference}:{segment.line}"
+            if key in drafts:
+                draft = drafts[key]
+                refs = draft.references if ref in draft.references else (*draft.references, ref)
+                drafts[key] = replace(draft, references=refs, segments=(*draft.segments, segment))
+                continue
+            comments = [f"type: {segment.kind.value}"]
+            if len(block.segments) > 1:
+                comments.append(f"paragraph: {paragraph}")
+            if matcher is not None:
+                comments.extend(
+                    f"glossary: {span.surface} → {span.target or '(no ' + language + ' term)'}"
+                    for span in find_terms(segment.text, matcher, language)
+                )
+            drafts[key] = _Draft(segment.text, context, (ref,), tuple(comments), (segment,))
+    return list(drafts.values())
+
+
+def segment_keys(segmented: SegmentedDocument) -> dict[str, tuple[str | None, str]]:
+    """Segment id → (msgctxt, msgid) of its PO entry."""
+    kinds: dict[str, set[BlockKind]] = {}
+    for segment in segmented.segments:
+        kinds.setdefault(segment.text, set()).add(segment.kind)
+    return {
+        segment.id: (_context(segment, kinds[segment.text]), segment.text)
+        for segment in segmented.segments
+    }
+
+
+def _context(segment: Segment, kinds: set[BlockKind]) -> str | None:
+    """msgctxt only where the same German text is both a heading and body text."""
+    if BlockKind.HEADING in kinds and len(kinds) > 1 and segment.kind is BlockKind.HEADING:
+        return "heading"
+    return None
+
+
+# ---------------------------------------------------------------------------
+# Machine translation of what needs it
+
+
+def _needs_mt(draft: _Draft, existing: Catalog, tm: TranslationMemory) -> bool:
+    entry = existing.find((draft.msgctxt, draft.msgid))
+    if entry is not None and entry.reviewed:
+        return False
+    return tm.lookup(draft.msgid, threshold=1.01) is None
+
+
+def _machine_translations(
+    releases: Sequence[Release],
+    units: dict[Path, list[_Draft]],
+    existing: dict[Path, Catalog],
+    tm: TranslationMemory,
+    language: str,
+    engine: Engine | None,
+    matcher: Matcher | None,
+    missing: dict[str, str],
+    progress: Callable[[str, int, int], None] | None,
+) -> dict[str, tuple[SegmentTranslation, str]]:
+    """msgid → (translation, engine description) for every segment that needs MT."""
+    wanted: dict[str, Segment] = {}
+    for release in releases:
+        for draft in units[release.path]:
+            if _needs_mt(draft, existing[release.path], tm):
+                wanted.setdefault(draft.msgid, draft.segments[0])
+    if not wanted or engine is None:
+        return {}
+    try:
+        engine.route(SOURCE_LANGUAGE, language)
+    except ModelError as error:
+        missing[language] = error.fix or f"pipeline models install {SOURCE_LANGUAGE} {language}"
+        return {}
+    description = engine.describe(SOURCE_LANGUAGE, language)
+    segments = list(wanted.values())
+    done = 0
+
+    def advance(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress:
+            progress(language, done, len(segments))
+
+    translated = translate_segments(
+        engine, segments, SOURCE_LANGUAGE, language, advance, matcher=matcher
+    )
+    pairs = zip(segments, translated, strict=True)
+    return {segment.text: (result, description) for segment, result in pairs}
+
+
+# ---------------------------------------------------------------------------
+# Writing one PO file
+
+
+def _write_language(
+    layout: Layout,
+    release: Release,
+    language: str,
+    drafts: list[_Draft],
+    existing: Catalog,
+    tm: TranslationMemory,
+    machine: dict[str, tuple[SegmentTranslation, str]],
+    tm_threshold: float,
+    now: datetime,
+) -> LanguageResult:
+    po_path = layout.po_file(language, release.stem)
+    sidecar = layout.suggestions_file(language, release.stem)
+    recorded = _read_suggestions(sidecar)
+    units = []
+    for draft in drafts:
+        suggestion, origin_comments = _suggest(draft, tm, machine, tm_threshold)
+        units.append(
+            Unit(
+                draft.msgid,
+                draft.msgctxt,
+                draft.references,
+                draft.comments + origin_comments,
+                suggestion,
+            )
+        )
+    entries, stats = merge(units, existing, {k: v["text"] for k, v in recorded.items()})
+    entries = tuple(_without_origin_if_kept(entry, units) for entry in entries)
+    catalog = Catalog(
+        header=dict(existing.header),
+        entries=entries,
+        header_comments=existing.header_comments
+        or (f"{LANGUAGE_NAMES.get(language, language)} translation of {release.path.name}.",),
+    )
+    text = _with_header(catalog, existing, language, release, now)
+    written = atomic_write(po_path, text.encode("utf-8"))
+    _record_suggestions(sidecar, recorded, units, entries, now)
+    return LanguageResult(release.path, language, po_path, written, stats)
+
+
+def _suggest(
+    draft: _Draft,
+    tm: TranslationMemory,
+    machine: dict[str, tuple[SegmentTranslation, str]],
+    tm_threshold: float,
+) -> tuple[Suggestion, tuple[str, ...]]:
+    exact = tm.lookup(draft.msgid, threshold=1.01)
+    if exact is not None:
+        return exact, (f"origin: TM {exact.detail}",)
+    if draft.msgid in machine:
+        result, description = machine[draft.msgid]
+        comments = [f"origin: MT {description}"]
+        comments += [_term_comment(term) for term in result.terms if term.status != NO_TERM]
+        comments += [f"warning: {warning}" for warning in result.warnings]
+        return Suggestion(result.text, "mt", description), tuple(comments)
+    close = tm.lookup(draft.msgid, threshold=tm_threshold)
+    if close is not None:
+        return close, (f"origin: TM {close.detail}",)
+    return NO_SUGGESTION, ()
+
+
+def _term_comment(term: AppliedTerm) -> str:
+    return f"term {term.status}: {term.source} → {term.target}"
+
+
+def _without_origin_if_kept(entry: Entry, units: list[Unit]) -> Entry:
+    """A kept reviewed translation or draft does not carry the suggestion's origin."""
+    if entry.obsolete or not (entry.reviewed or entry.fuzzy):
+        return entry
+    unit = next((u for u in units if u.key == entry.key), None)
+    if unit is None or entry.msgstr == unit.suggestion.text:
+        return entry
+    plain = tuple(
+        line for line in entry.extracted if not line.startswith(("origin:", "term ", "warning:"))
+    )
+    origin = "origin: reviewed" if entry.reviewed else "origin: reviewer draft (fuzzy)"
+    return replace(entry, extracted=(*plain, origin))
+
+
+def _with_header(
+    catalog: Catalog, existing: Catalog, language: str, release: Release, now: datetime
+) -> str:
+    """Render with a complete header; dates change only when the content does."""
+    stamp = now.strftime("%Y-%m-%d %H:%M+0000")
+    header = dict(existing.header)
+    header.setdefault("Project-Id-Version", release.stem)
+    header.setdefault("Report-Msgid-Bugs-To", "")
+    header.setdefault("POT-Creation-Date", stamp)
+    header.setdefault("PO-Revision-Date", stamp)
+    header.setdefault("Last-Translator", MACHINE_TRANSLATOR)
+    header.setdefault("Language-Team", LANGUAGE_NAMES.get(language, language))
+    header["Language"] = language
+    header["MIME-Version"] = "1.0"
+    header["Content-Type"] = "text/plain; charset=UTF-8"
+    header["Content-Transfer-Encoding"] = "8bit"
+    header["Plural-Forms"] = PLURAL_FORMS.get(language, DEFAULT_PLURAL_FORMS)
+    header.setdefault("X-Generator", f"release-pipeline {__version__}")
+    draft = replace(catalog, header=header, header_fuzzy=False)
+    if existing.header and _same_body(draft, existing):
+        return render(draft)
+    if {e.msgid for e in existing.active} != {e.msgid for e in draft.active}:
+        header["POT-Creation-Date"] = stamp
+    header["PO-Revision-Date"] = stamp
+    return render(replace(draft, header=header))
+
+
+def _same_body(new: Catalog, old: Catalog) -> bool:
+    def body(catalog: Catalog) -> str:
+        return render(replace(catalog, header={}, header_fuzzy=False, header_comments=()))
+
+    return body(new) == body(old)
+
+
+# ---------------------------------------------------------------------------
+# The template
+
+
+def _write_template(layout: Layout, release: Release, now: datetime) -> bool:
+    path = layout.pot_file(release.stem)
+    drafts = _units(release, "", None)
+    entries = tuple(Entry(d.msgid, "", d.msgctxt, (), d.references, d.comments) for d in drafts)
+    existing = _read_if_valid(path)
+    header = {
+        "Project-Id-Version": release.stem,
+        "Report-Msgid-Bugs-To": "",
+        "POT-Creation-Date": now.strftime("%Y-%m-%d %H:%M+0000"),
+        "PO-Revision-Date": "YEAR-MO-DA HO:MI+ZONE",
+        "Last-Translator": "FULL NAME <EMAIL@ADDRESS>",
+        "Language-Team": "LANGUAGE <LL@li.org>",
+        "Language": "",
+        "MIME-Version": "1.0",
+        "Content-Type": "text/plain; charset=UTF-8",
+        "Content-Transfer-Encoding": "8bit",
+        "X-Generator": f"release-pipeline {__version__}",
+    }
+    template = Catalog(header, entries, (f"Template for {release.path.name}.",), True)
+    if existing is not None and existing.entries == template.entries:
+        header["POT-Creation-Date"] = existing.header.get("POT-Creation-Date", "")
+    return atomic_write(path, render(replace(template, header=header)).encode("utf-8"))
+
+
+def _read_if_valid(path: Path) -> Catalog | None:
+    if not path.is_file():
+        return None
+    try:
+        return parse_catalog(path.read_text(encoding="utf-8"), path)
+    except (PipelineError, UnicodeDecodeError):
+        return None
+
+
+# ---------------------------------------------------------------------------
+# Translation memory and recorded suggestions
+
+
+def _language_catalogs(layout: Layout, language: str) -> list[tuple[Path, Catalog]]:
+    directory = layout.locales / language
+    catalogs = []
+    for path in sorted(directory.glob("*.po")) if directory.is_dir() else []:
+        try:
+            catalogs.append((path.relative_to(layout.root), read_catalog(path)))
+        except (PipelineError, ValueError):
+            continue  # reported where the release itself is merged
+    return catalogs
+
+
+def _read_suggestions(path: Path) -> dict[str, dict[str, str]]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {item["msgid"]: item for item in data if isinstance(item, dict) and "msgid" in item}
+
+
+def _record_suggestions(
+    path: Path,
+    recorded: dict[str, dict[str, str]],
+    units: list[Unit],
+    entries: tuple[Entry, ...],
+    now: datetime,
+) -> None:
+    """Keep what was suggested for each msgid (the MT quality report compares it with the
+    reviewed translation); a suggestion is recorded when it is what the PO file shows."""
+    shown = {entry.msgid: entry.msgstr for entry in entries if not entry.obsolete}
+    records = dict(recorded)
+    for unit in units:
+        suggestion = unit.suggestion
+        if not suggestion.text or shown.get(unit.msgid) != suggestion.text:
+            continue
+        old = records.get(unit.msgid)
+        if old and old["text"] == suggestion.text and old["origin"] == suggestion.origin:
+            continue
+        records[unit.msgid] = {
+            "msgid": unit.msgid,
+            "text": suggestion.text,
+            "origin": suggestion.origin,
+            "detail": suggestion.detail,
+            "date": now.strftime("%Y-%m-%d"),
+        }
+    if not records and not path.exists():
+        return
+    ordered = sorted(records.values(), key=lambda item: item["msgid"])
+    atomic_write(path, (json.dumps(ordered, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))

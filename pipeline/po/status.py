@@ -1,0 +1,74 @@
+"""Review progress: per release and language, what reviewers approved and what is left."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from pipeline.layout import Layout
+from pipeline.po.catalog import Entry
+from pipeline.po.reader import read_catalog
+
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class ReviewProgress:
+    release: str
+    language: str
+    file: Path
+    reviewed: int
+    reviewed_words: int
+    fuzzy: int  # machine or memory suggestions no reviewer has approved yet
+    fuzzy_words: int
+    untranslated: int
+    untranslated_words: int
+    obsolete: int
+
+    @property
+    def total(self) -> int:
+        return self.reviewed + self.fuzzy + self.untranslated
+
+    @property
+    def percent_reviewed(self) -> float:
+        return 100.0 * self.reviewed / self.total if self.total else 100.0
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self) | {"file": str(self.file), "total": self.total}
+
+
+def review_status(layout: Layout, languages: list[str] | None = None) -> list[ReviewProgress]:
+    """Progress of every PO file under ``locales/`` (optionally only some languages)."""
+    results = []
+    if not layout.locales.is_dir():
+        return results
+    for directory in sorted(p for p in layout.locales.iterdir() if p.is_dir()):
+        if directory.name == "templates" or (languages and directory.name not in languages):
+            continue
+        for path in sorted(directory.glob("*.po")):
+            results.append(_progress(path, directory.name, read_catalog(path).entries))
+    return results
+
+
+def _progress(path: Path, language: str, entries: tuple[Entry, ...]) -> ReviewProgress:
+    active = [entry for entry in entries if not entry.obsolete and entry.msgid]
+    reviewed = [entry for entry in active if entry.reviewed]
+    fuzzy = [entry for entry in active if entry.fuzzy and entry.msgstr]
+    untranslated = [entry for entry in active if not entry.msgstr]
+    return ReviewProgress(
+        release=path.stem,
+        language=language,
+        file=path,
+        reviewed=len(reviewed),
+        reviewed_words=_words(reviewed),
+        fuzzy=len(fuzzy),
+        fuzzy_words=_words(fuzzy),
+        untranslated=len(untranslated),
+        untranslated_words=_words(untranslated),
+        obsolete=sum(entry.obsolete for entry in entries),
+    )
+
+
+def _words(entries: list[Entry]) -> int:
+    return sum(len(_WORD.findall(entry.msgid)) for entry in entries)
