@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import ProgressColumn, Task, TaskID, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
@@ -172,7 +173,10 @@ def run(
         _print_run_summary(report)
     for result in report.results:
         for warning in result.warnings:
-            stderr.print(f"[yellow]warning:[/] {result.path}: {warning}", highlight=False)
+            stderr.print(
+                f"[yellow]warning:[/] {escape(str(result.path))}: {escape(warning)}",
+                highlight=False,
+            )
     exported = report.export
     for language, fix in exported.missing_models.items() if exported else []:
         stderr.print(
@@ -181,7 +185,7 @@ def run(
             highlight=False,
         )
     for failure in report.failures:
-        stderr.print(f"[bold red]error:[/] {failure.message}", highlight=False)
+        stderr.print(f"[bold red]error:[/] {escape(failure.message)}", highlight=False)
     if report.failures:
         raise typer.Exit(EXIT_INPUT)
 
@@ -395,7 +399,7 @@ def build(
                 where = (
                     f"{problem.po_file}:{problem.line}" if problem.line else str(problem.po_file)
                 )
-                stderr.print(f"[red]{where}:[/] {problem.message}", highlight=False)
+                stderr.print(f"[red]{escape(where)}:[/] {escape(problem.message)}", highlight=False)
             if len(r.problems) > 20:
                 stderr.print(f"… and {len(r.problems) - 20} more in {r.problems[0].po_file}")
     if any(r.problems for r in results) and not draft:

@@ -8,6 +8,7 @@ from typing import ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -39,7 +40,7 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
         except PipelineError as error:
             if state["debug"]:
                 raise
-            stderr.print(f"[bold red]error:[/] {error.message}", highlight=False, markup=True)
+            stderr.print(f"[bold red]error:[/] {escape(error.message)}", highlight=False)
             raise typer.Exit(error.exit_code) from None
         except KeyboardInterrupt:
             stderr.print("[yellow]interrupted[/]")

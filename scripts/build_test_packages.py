@@ -694,7 +694,8 @@ def train(model, sp, train_pairs, dev_pairs, vocab_index, max_minutes, seed, log
         opt, lambda step: peak * min((step + 1) / warm, math.sqrt(warm / (step + 1)))
     )
     tokens_per_batch = 3000
-    start, step, _best = time.time(), 0, None
+    start, step = time.time(), 0
+    best_score, best_state = (-1.0, -1.0), None  # the dev-best weights are the ones exported
     eval_every = 200
     while True:
         order = sorted(range(len(data)), key=lambda i: (len(data[i][0]), rng.random()))
@@ -740,9 +741,14 @@ def train(model, sp, train_pairs, dev_pairs, vocab_index, max_minutes, seed, log
                     f"dev exact {result['exact']:.3f}  copy {result['copy']:.3f}  "
                     f"ph {result['placeholders']:.3f}"
                 )
-                if result["exact"] >= 0.985 and result["copy"] >= 0.995:
-                    return step, time.time() - start
-                if elapsed > max_minutes:
+                if (result["exact"], result["copy"]) > best_score:
+                    best_score = (result["exact"], result["copy"])
+                    best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+                done = result["exact"] >= 0.985 and result["copy"] >= 0.995
+                if done or elapsed > max_minutes:
+                    if best_state is not None:
+                        model.load_state_dict(best_state)
+                        log(f"  keeping the dev-best weights: exact {best_score[0]:.3f}")
                     return step, time.time() - start
 
 

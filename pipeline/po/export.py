@@ -103,7 +103,9 @@ def export(
                 failures.append(error.message)
         tm = TranslationMemory.from_catalogs(_language_catalogs(layout, language))
         usable = [release for release in releases if release.path in existing]
-        units_by_release = {release.path: _units(release, language, matcher) for release in usable}
+        units_by_release = {
+            release.path: _units(release, language, matcher, layout.root) for release in usable
+        }
         machine = _machine_translations(
             usable, units_by_release, existing, tm, language, engine, matcher, missing, progress
         )
@@ -131,8 +133,10 @@ class _Draft:
     segments: tuple[Segment, ...]
 
 
-def _units(release: Release, language: str, matcher: Matcher | None) -> list[_Draft]:
-    reference = release.path.as_posix()
+def _units(
+    release: Release, language: str, matcher: Matcher | None, root: Path | None = None
+) -> list[_Draft]:
+    reference = _relative(release.path, root)
     texts: dict[str, set[BlockKind]] = {}
     for segment in release.segmented.segments:
         texts.setdefault(segment.text, set()).add(segment.kind)
@@ -160,6 +164,16 @@ def _units(release: Release, language: str, matcher: Matcher | None) -> list[_Dr
     return list(drafts.values())
 
 
+def _relative(path: Path, root: Path | None) -> str:
+    """The path as the PO files show it: relative to the project where possible."""
+    if root is not None:
+        try:
+            return path.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            pass
+    return path.as_posix()
+
+
 def segment_keys(segmented: SegmentedDocument) -> dict[str, tuple[str | None, str]]:
     """Segment id → (msgctxt, msgid) of its PO entry."""
     kinds: dict[str, set[BlockKind]] = {}
@@ -182,11 +196,11 @@ def _context(segment: Segment, kinds: set[BlockKind]) -> str | None:
 # Machine translation of what needs it
 
 
-def _needs_mt(draft: _Draft, existing: Catalog, tm: TranslationMemory) -> bool:
+def _needs_mt(draft: _Draft, existing: Catalog, tm: TranslationMemory, own: str) -> bool:
     entry = existing.find((draft.msgctxt, draft.msgid))
     if entry is not None and entry.reviewed:
         return False
-    return tm.lookup(draft.msgid, threshold=1.01) is None
+    return tm.lookup(draft.msgid, threshold=1.01, exclude=own) is None
 
 
 def _machine_translations(
@@ -203,8 +217,9 @@ def _machine_translations(
     """msgid → (translation, engine description) for every segment that needs MT."""
     wanted: dict[str, Segment] = {}
     for release in releases:
+        own = _own_po(release, language)
         for draft in units[release.path]:
-            if _needs_mt(draft, existing[release.path], tm):
+            if _needs_mt(draft, existing[release.path], tm, own):
                 wanted.setdefault(draft.msgid, draft.segments[0])
     if not wanted or engine is None:
         return {}
@@ -249,8 +264,9 @@ def _write_language(
     sidecar = layout.suggestions_file(language, release.stem)
     recorded = _read_suggestions(sidecar)
     units = []
+    own = _own_po(release, language)
     for draft in drafts:
-        suggestion, origin_comments = _suggest(draft, tm, machine, tm_threshold)
+        suggestion, origin_comments = _suggest(draft, tm, machine, tm_threshold, own)
         units.append(
             Unit(
                 draft.msgid,
@@ -279,8 +295,9 @@ def _suggest(
     tm: TranslationMemory,
     machine: dict[str, tuple[SegmentTranslation, str]],
     tm_threshold: float,
+    own: str,
 ) -> tuple[Suggestion, tuple[str, ...]]:
-    exact = tm.lookup(draft.msgid, threshold=1.01)
+    exact = tm.lookup(draft.msgid, threshold=1.01, exclude=own)
     if exact is not None:
         return exact, (f"origin: TM {exact.detail}",)
     if draft.msgid in machine:
@@ -289,7 +306,7 @@ def _suggest(
         comments += [_term_comment(term) for term in result.terms if term.status != NO_TERM]
         comments += [f"warning: {warning}" for warning in result.warnings]
         return Suggestion(result.text, "mt", description), tuple(comments)
-    close = tm.lookup(draft.msgid, threshold=tm_threshold)
+    close = tm.lookup(draft.msgid, threshold=tm_threshold, exclude=own)
     if close is not None:
         return close, (f"origin: TM {close.detail}",)
     return NO_SUGGESTION, ()
@@ -353,7 +370,7 @@ def _same_body(new: Catalog, old: Catalog) -> bool:
 
 def _write_template(layout: Layout, release: Release, now: datetime) -> bool:
     path = layout.pot_file(release.stem)
-    drafts = _units(release, "", None)
+    drafts = _units(release, "", None, layout.root)
     entries = tuple(Entry(d.msgid, "", d.msgctxt, (), d.references, d.comments) for d in drafts)
     existing = _read_if_valid(path)
     header = {
@@ -386,6 +403,11 @@ def _read_if_valid(path: Path) -> Catalog | None:
 
 # ---------------------------------------------------------------------------
 # Translation memory and recorded suggestions
+
+
+def _own_po(release: Release, language: str) -> str:
+    """How the TM names a release's own PO file (its matches are not "other releases")."""
+    return f"{language}/{release.stem}.po"
 
 
 def _language_catalogs(layout: Layout, language: str) -> list[tuple[Path, Catalog]]:

@@ -74,37 +74,48 @@ class TranslationMemory:
 
     def __init__(self, pairs: Iterable[tuple[str, str, str]]) -> None:
         """``pairs``: (German, translation, where it comes from)."""
-        self._exact: dict[str, tuple[str, str]] = {}
+        self._entries: dict[str, list[tuple[str, str]]] = {}
         for source, target, origin in pairs:
-            self._exact.setdefault(source, (target, origin))
-        self._sources = list(self._exact)
+            self._entries.setdefault(source, []).append((target, origin))
+        self._sources = list(self._entries)
 
     @classmethod
     def from_catalogs(cls, catalogs: Iterable[tuple[Path, Catalog]]) -> TranslationMemory:
         return cls(
-            (entry.msgid, entry.msgstr, str(path))
+            (entry.msgid, entry.msgstr, path.as_posix())
             for path, catalog in catalogs
             for entry in catalog.entries
             if entry.reviewed and not entry.obsolete and entry.msgid
         )
 
     def __len__(self) -> int:
-        return len(self._exact)
+        return len(self._entries)
 
-    def lookup(self, source: str, threshold: float = DEFAULT_TM_THRESHOLD) -> Suggestion | None:
-        if source in self._exact:
-            target, origin = self._exact[source]
+    def lookup(
+        self, source: str, threshold: float = DEFAULT_TM_THRESHOLD, exclude: str = ""
+    ) -> Suggestion | None:
+        """The exact match, else the most similar source at or above ``threshold``;
+        translations from files whose path ends with ``exclude`` do not count."""
+        exact = self._usable(source, exclude)
+        if exact is not None:
+            target, origin = exact
             return Suggestion(target, "tm", f"exact match, {origin}")
         if not self._sources or threshold > 1:
             return None
-        best = process.extractOne(
-            source, self._sources, scorer=fuzz.ratio, score_cutoff=threshold * 100
-        )
-        if best is None:
-            return None
-        match, score, _ = best
-        target, origin = self._exact[match]
-        return Suggestion(target, "tm-fuzzy", f"{score:.0f}% match, {origin}", match)
+        for match, score, _ in process.extract(
+            source, self._sources, scorer=fuzz.ratio, score_cutoff=threshold * 100, limit=5
+        ):
+            usable = self._usable(match, exclude)
+            if match != source and usable is not None:
+                target, origin = usable
+                return Suggestion(target, "tm-fuzzy", f"{score:.0f}% match, {origin}", match)
+        return None
+
+    def _usable(self, source: str, exclude: str) -> tuple[str, str] | None:
+        for target, origin in self._entries.get(source, ()):
+            if not exclude or not origin.endswith(exclude):
+                return target, origin
+        return None
 
 
 def merge(

@@ -32,7 +32,32 @@ def read_catalog(path: Path) -> Catalog:
     return parse_catalog(text.replace("\r\n", "\n").replace("\r", "\n"), path)
 
 
+_KEYWORD_LINE = re.compile(
+    r'^(?:#~ )?(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+("(?:[^"\\]|\\.)*")\s*$'
+)
+_STRING_LINE = re.compile(r'^(?:#~ )?"(?:[^"\\]|\\.)*"\s*$')
+
+
+def check_syntax(text: str, path: Path | str) -> None:
+    """Reject what polib would silently accept: unterminated strings, stray lines."""
+    for number, line in enumerate(text.split("\n"), start=1):
+        stripped = line.strip()
+        if not stripped or (stripped.startswith("#") and not stripped.startswith("#~ ")):
+            continue
+        if _KEYWORD_LINE.match(stripped) or _STRING_LINE.match(stripped):
+            continue
+        if stripped.startswith("#~ ") and not stripped[3:].lstrip().startswith(("msg", '"')):
+            continue  # an obsolete comment line
+        raise InputError(
+            f"malformed PO file: cannot read {stripped[:60]!r}",
+            path=path,
+            where=f"line {number}",
+            fix="close the quoted string or remove the line; the pipeline left the file untouched",
+        )
+
+
 def parse_catalog(text: str, path: Path | str = "<string>") -> Catalog:
+    check_syntax(text, path)
     try:
         po = polib.pofile(text, wrapwidth=79, check_for_duplicates=True)
     except (OSError, ValueError) as error:
