@@ -259,7 +259,10 @@ def _run_summary_dict(report: RunReport) -> dict[str, object]:
             for item in (exported.results if exported else ())
         ],
         "missing_models": dict(exported.missing_models) if exported else {},
-        "errors": [{"message": failure.message} for failure in report.failures],
+        "errors": [
+            {"file": str(failure.path) if failure.path.name else None, "message": failure.message}
+            for failure in report.failures
+        ],
     }
 
 
