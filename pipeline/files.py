@@ -39,6 +39,24 @@ def atomic_write(path: Path, data: bytes) -> bool:
     return True
 
 
+def read_utf8(path: Path, what: str, fix: str) -> str:
+    """A file decoded as UTF-8 (a BOM is allowed); anything else is a located error."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise InputError(f"cannot read the {what} ({error.strerror})", path=path) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise InputError(
+            f"not UTF-8: byte 0x{data[error.start]:02x} at offset {error.start}",
+            path=path,
+            where=f"line {line}",
+            fix=fix,
+        ) from None
+
+
 def find_releases(paths: Iterable[Path]) -> list[Path]:
     """Release files named directly, or found (recursively, sorted) in directories."""
     found: list[Path] = []

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.errors import InputError
+from pipeline.files import read_utf8
 from pipeline.glossary.model import (
     FIXED_COLUMNS,
     FORBIDDEN_PREFIX,
@@ -66,21 +67,8 @@ def delimiter_for(path: Path) -> str:
 
 
 def read_text(path: Path) -> str:
-    """The file decoded as UTF-8 (a BOM is allowed); other encodings are a clear error."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as error:
-        raise InputError(f"cannot read the glossary ({error.strerror})", path=path) from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise InputError(
-            f"not UTF-8: byte 0x{data[error.start]:02x} at offset {error.start}",
-            path=path,
-            where=f"line {line}",
-            fix="save the glossary as UTF-8 (in Excel: 'CSV UTF-8')",
-        ) from None
+    """The glossary decoded as UTF-8 (a BOM is allowed); other encodings are a clear error."""
+    return read_utf8(path, "glossary", "save the glossary as UTF-8 (in Excel: 'CSV UTF-8')")
 
 
 def read_table(path: Path, text: str | None = None) -> Table:

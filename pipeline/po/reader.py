@@ -8,6 +8,7 @@ from pathlib import Path
 import polib
 
 from pipeline.errors import InputError
+from pipeline.files import read_utf8
 from pipeline.po.catalog import FUZZY, Catalog, Entry
 
 _LINE = re.compile(r"line (\d+)")
@@ -15,20 +16,9 @@ _LINE = re.compile(r"line (\d+)")
 
 def read_catalog(path: Path) -> Catalog:
     """The catalog in ``path``; a malformed file raises :class:`InputError` (file, line)."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as error:
-        raise InputError(f"cannot read the PO file ({error.strerror})", path=path) from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise InputError(
-            f"not UTF-8: byte 0x{data[error.start]:02x} at offset {error.start}",
-            path=path,
-            where=f"line {line}",
-            fix="save the PO file as UTF-8 (Content-Type: text/plain; charset=UTF-8)",
-        ) from None
+    text = read_utf8(
+        path, "PO file", "save the PO file as UTF-8 (Content-Type: text/plain; charset=UTF-8)"
+    )
     return parse_catalog(text.replace("\r\n", "\n").replace("\r", "\n"), path)
 
 
