@@ -1,0 +1,411 @@
+"""Quality checks on translations: one small class per check, registered by id.
+
+Each check answers one question about a German source and its translation and returns
+the problems it sees as short messages (none: the pair passes). Checks know the target
+language; the glossary checks also get the matched glossary terms.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from itertools import pairwise
+from pathlib import Path
+from typing import ClassVar
+
+from pipeline.glossary.match import Matcher, TermHit
+from pipeline.glossary.model import Termbase
+from pipeline.mt.engine import has_runaway_repetition
+from pipeline.mt.protect import find_protected
+from pipeline.qa.numbers import dates_in, numbers_in, units_in
+
+ERROR = "error"
+WARNING = "warning"
+
+_MARKUP = re.compile(
+    r"\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])|`+|\]\([^)\s]*\)|\[|<[^<>\s][^<>]*>|⟦\d+⟧"
+)
+_WORDS = re.compile(r"\w+")
+_FINAL = re.compile(r"([.!?:;…])[\s\"'“”„«»‘’)\]*_]*$")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a check may know besides the two texts."""
+
+    language: str
+    terms: tuple[TermHit, ...] = ()
+    termbase: Termbase | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    check: str
+    severity: str
+    message: str
+    file: Path | None = None
+    line: int = 0
+    msgid: str = ""
+    msgstr: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "check": self.check,
+            "severity": self.severity,
+            "message": self.message,
+            "file": str(self.file) if self.file else None,
+            "line": self.line,
+            "msgid": self.msgid,
+            "msgstr": self.msgstr,
+        }
+
+
+class Check:
+    id: ClassVar[str]
+    severity: ClassVar[str] = WARNING
+    description: ClassVar[str]
+    checks_empty: ClassVar[bool] = False  # most checks only look at translated entries
+
+    def problems(self, source: str, target: str, context: Context) -> list[str]:
+        raise NotImplementedError
+
+
+CHECKS: dict[str, Check] = {}
+
+
+def register(cls: type[Check]) -> type[Check]:
+    CHECKS[cls.id] = cls()
+    return cls
+
+
+# --- markup and protected text --------------------------------------------------------
+
+
+def markup_tokens(text: str) -> list[str]:
+    return [match.group() for match in _MARKUP.finditer(text)]
+
+
+@register
+class Markup(Check):
+    id = "markup"
+    severity = ERROR
+    description = "Inline markup and placeholders identical in number and order"
+
+    def problems(self, source: str, target: str, context: Context) -> list[str]:
+        expected, found = markup_tokens(source), markup_tokens(target)
+        if expected == found:
+            return []
+        if Counter(expected) == Counter(found):
+            return [f"markup in another order: {' '.join(found)} (German: {' '.join(expected)})"]
+        missing = list((Counter(expected) - Counter(found)).elements())
+        extra = list((Counter(found) - Counter(expected)).elements())
+        parts = [f"missing {' '.join(missing)}" if missing else "",
+                 f"extra {' '.join(extra)}" if extra else ""]  # fmt: skip
+        return ["markup differs: " + "; ".join(p for p in parts if p)]
+
+
+@register
+class Protected(Check):
+    id = "urls"
+    severity = ERROR
+    description = "URLs, e-mail addresses and phone numbers identical"
+
+    def problems(self, source: str, target: str, context: Context) -> list[str]:
+        wanted = [source[start:end] for start, end in find_protected(source)]
+        return [f"{item!r} is not in the translation" for item in wanted if item not in target]
+
+
+# --- numbers, dates, units ----------------------------------------------------------------
+
+
+@register
+class Numbers(Check):
+    id = "numbers"
+    severity = ERROR
+    description = "Numbers and dates preserved (1.000,5 → 1,000.5 in English is fine)"
+
+    def problems(self, source: str, target: str, context: Context) -> list[str]:
+        problems = []
+        source_dates, target_dates = dates_in(source, "de"), dates_in(target, context.language)
+        for date in (Counter(source_dates) - Counter(target_dates)).elements():
+            problems.append(f"date {date.isoformat()} is not in the translation")
+        expected = Counter(numbers_in(source, "de", skip_dates=True))
+        found = Counter(numbers_in(target, context.language, skip_dates=True))
+        for value in (expected - found).elements():
+            problems.append(f"number {_show(value)} is not in the translation")
+        for value in (found - expected).elements():
+            problems.append(f"number {_show(value)} is not in the German")
+        return problems
+
+
+@register
+class Units(Check):
+    id = "units"
+    severity = ERROR
+    description = "Units and doses unchanged in value and unit (mSv, Gy, T, mg, ml, %)"
+
+    def problems(self, source: str, target: str, context: Context) -> list[str]:
+        expected = Counter(units_in(source, "de"))
+        found = Counter(units_in(target, context.language))
+        return [
+            f"{_show(value)} {unit} is not in the translation"
+            for value, unit in (expected - found).elements()
+        ]
+
+
+def _show(value: float) -> str:
+    return f"{value:g}"
+
+
+# --- glossary --------------------------------------------------------------------------------
+
+
+@register
+class Glossary(Check):
+    id = "glossary"
+    severity = ERROR
+    description = "Glossary: preferred term used, forbidden terms absent, DNT terms unchanged"
+
+    def problems(self, source: str, target: str, context: Context) -> list[str]:
+        if context.termbase is None:
+            return []
+        problems = []
+        folded = target.casefold()
+        for hit in context.terms:
+            concept = context.termbase.get(hit.concept)
+            if concept is None:
+                continue
+            if concept.dnt:
+                if hit.surface not in target:
+                    problems.append(f"do-not-translate {hit.surface!r} was changed")
+                continue
+            variants = [t.text for t in concept.terms.get(context.language, ())]
+            variants += [t.plural for t in concept.terms.get(context.language, ()) if t.plural]
+            if variants and not any(v.casefold() in folded for v in variants):
+                wanted = concept.target(context.language, plural=hit.plural)
+                problems.append(f"{hit.surface!r} should be {wanted!r}")
+            for banned in concept.forbidden.get(context.language, ()):
+                if re.search(rf"(?<!\w){re.escape(banned.casefold())}(?!\w)", folded):
+                    problems.append(f"forbidden term {banned!r} for {hit.surface!r}")
+        return problems
+
+
+# --- completeness -----------------------------------------------------------------------------
+
+
+@register
+class Untranslated(Check):
+    id = "untranslated"
+    description = "Untranslated or empty"
+    checks_empty = True
+
+    def problems(self, source: str, target: str, context: Context) -> list[str]:
+        return ["not translated"] if not target.strip() and _LETTER.search(source) else []
+
+
+@register
+class SameAsSource(Check):
+    id = "same-as-source"
+    description = "Translation identical to the German"
+
+    def problems(self, source: str, target: str, context: Context) -> list[str]:
+        if target != source or len(_WORDS.findall(source)) < 3:
+            return []  # names, acronyms and short labels may well stay as they are
+        return ["the translation is the German text"]
+
+
+@register
+class LengthRatio(Check):
+    id = "length-ratio"
+    description = "Translation much shorter or longer than usual for the language pair"
+    # translation length / German length, typical band for press-release sentences
+    BANDS: ClassVar[dict[str, tuple[float, float]]] = {
+        "en": (0.55, 1.6), "fr": (0.65, 1.9), "es": (0.65, 1.9), "it": (0.65, 1.9),
+    }  # fmt: skip
+
+    def problems(self, source: str, target: str, context: Context) -> list[str]:
+        if len(source) < 30:
+            return []
+        low, high = self.BANDS.get(context.language, (0.5, 2.0))
+        ratio = len(target) / len(source)
+        if low <= ratio <= high:
+            return []
+        return [f"length ratio {ratio:.2f} is outside {low}–{high} for de→{context.language}"]
+
+
+@register
+class Repetition(Check):
+    id = "repetition"
+    severity = ERROR
+    description = "Repeated words or phrases (runaway output of small MT models)"
+
+    def problems(self, source: str, target: str, context: Context) -> list[str]:
+        words = [w.casefold() for w in _WORDS.findall(target)]
+        if has_runaway_repetition(words, max_repeats=2) and not has_runaway_repetition(
+            [w.casefold() for w in _WORDS.findall(source)], max_repeats=2
+        ):
+            return ["a word or phrase repeats three times or more"]
+        doubled = [a for a, b in pairwise(words) if a == b and not a.isdigit()]
+        source_words = [w.casefold() for w in _WORDS.findall(source)]
+        if doubled and not any(a == b for a, b in pairwise(source_words)):
+            return [f"doubled word {doubled[0]!r}"]
+        return []
+
+
+# --- typography ---------------------------------------------------------------------------------
+
+QUOTE_STYLES = {  # language: (quotation marks that belong, marks that do not)
+    "en": ("“”‘’\"'", "„«»‚"),
+    "fr": ("«»“”\"'", "„‚"),
+    "es": ("«»“”\"'", "„‚"),
+    "it": ("«»“”\"'", "„‚"),
+    "de": ("„“‚‘»«\"'", ""),
+}
+
+
+@register
+class Quotes(Check):
+    id = "quotes"
+    description = (
+        "Quotation marks in the style of the target language („…“ → “…” in en, « … » in fr)"
+    )
+
+    def problems(self, source: str, target: str, context: Context) -> list[str]:
+        _, wrong = QUOTE_STYLES.get(context.language, ("", "„‚"))
+        marks = sorted({char for char in target if char in wrong})
+        if not marks:
+            return []
+        return [f"quotation mark {' '.join(marks)} is not used in {context.language}"]
+
+
+@register
+class Whitespace(Check):
+    id = "whitespace"
+    description = "Leading and trailing whitespace as in the German"
+
+    def problems(self, source: str, target: str, context: Context) -> list[str]:
+        problems = []
+        if _lead(source) != _lead(target):
+            problems.append("leading whitespace differs from the German")
+        if _trail(source) != _trail(target):
+            problems.append("trailing whitespace differs from the German")
+        return problems
+
+
+def _lead(text: str) -> str:
+    return text[: len(text) - len(text.lstrip())]
+
+
+def _trail(text: str) -> str:
+    return text[len(text.rstrip()) :]
+
+
+@register
+class FinalPunctuation(Check):
+    id = "punctuation"
+    description = "Sentence-final punctuation as in the German"
+
+    def problems(self, source: str, target: str, context: Context) -> list[str]:
+        expected, found = _final(source), _final(target)
+        if expected == found or {expected, found} <= {".", "…"}:
+            return []
+        return [f"ends with {found or 'no punctuation'!r}, the German with {expected or 'none'!r}"]
+
+
+def _final(text: str) -> str:
+    match = _FINAL.search(text.strip())
+    return match.group(1) if match else ""
+
+
+@register
+class DoubleSpace(Check):
+    id = "double-space"
+    description = "Doubled spaces"
+
+    def problems(self, source: str, target: str, context: Context) -> list[str]:
+        inner = target.strip()
+        return ["doubled space"] if "  " in inner and "  " not in source.strip() else []
+
+
+@register
+class Capitalisation(Check):
+    id = "capitalisation"
+    description = "First letter capitalised like the German"
+
+    def problems(self, source: str, target: str, context: Context) -> list[str]:
+        first_source, first_target = _first_letter(source), _first_letter(target)
+        if not first_source or not first_target:
+            return []
+        if first_source.isupper() and first_target.islower():
+            return ["starts with a lower-case letter, the German with a capital"]
+        return []
+
+
+def _first_letter(text: str) -> str:
+    text = _MARKUP.sub("", text)
+    for char in text:
+        if unicodedata.category(char).startswith("L"):
+            return char
+        if char.isdigit():
+            return ""
+    return ""
+
+
+# --- running checks ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Selection:
+    only: frozenset[str] = frozenset()
+    skip: frozenset[str] = frozenset()
+    active: tuple[Check, ...] = field(default=(), compare=False)
+
+    def checks(self) -> list[Check]:
+        unknown = (self.only | self.skip) - set(CHECKS)
+        if unknown:
+            raise ValueError(
+                f"unknown check {', '.join(sorted(unknown))}; known: {', '.join(CHECKS)}"
+            )
+        chosen = [c for c in CHECKS.values() if not self.only or c.id in self.only]
+        return [c for c in chosen if c.id not in self.skip]
+
+
+def check_pair(
+    source: str,
+    target: str,
+    context: Context,
+    checks: Sequence[Check] | None = None,
+) -> list[Finding]:
+    """Every finding for one translation."""
+    findings = []
+    for check in checks if checks is not None else CHECKS.values():
+        if not target and not check.checks_empty:
+            continue
+        for message in check.problems(source, target, context):
+            findings.append(Finding(check.id, check.severity, message, msgid=source, msgstr=target))
+    return findings
+
+
+def check_entries(
+    entries: Iterable[tuple[str, str, int]],
+    language: str,
+    matcher: Matcher | None,
+    checks: Sequence[Check] | None = None,
+    file: Path | None = None,
+) -> list[Finding]:
+    """Findings for (msgid, msgstr, line) triples of one language."""
+    findings = []
+    for source, target, line in entries:
+        terms = tuple(matcher.find(source)) if matcher else ()
+        context = Context(language, terms, matcher.termbase if matcher else None)
+        for finding in check_pair(source, target, context, checks):
+            findings.append(
+                Finding(
+                    finding.check, finding.severity, finding.message, file, line, source, target
+                )
+            )
+    return findings

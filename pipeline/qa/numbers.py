@@ -1,0 +1,139 @@
+"""Numbers, dates and units as values, whatever the language writes them like.
+
+German writes 1.000,5 and 24.09.2024; English 1,000.5 and 24/09/2024 or 24 September
+2024; French 1 000,5. The checks compare values, so a correct conversion passes and a
+changed digit does not. Grouping is read leniently: a separator followed by exactly
+three digits groups thousands (1.000 and 1,000 are both a thousand), any other one is
+the decimal mark. URLs, e-mail addresses and phone numbers are left out (their own check
+compares them).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipeline.mt.protect import find_protected
+
+MONTHS = {
+    "de": ["januar", "februar", "märz", "april", "mai", "juni", "juli", "august",
+           "september", "oktober", "november", "dezember"],
+    "en": ["january", "february", "march", "april", "may", "june", "july", "august",
+           "september", "october", "november", "december"],
+    "fr": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+           "septembre", "octobre", "novembre", "décembre"],
+    "es": ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
+           "septiembre", "octubre", "noviembre", "diciembre"],
+    "it": ["gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto",
+           "settembre", "ottobre", "novembre", "dicembre"],
+}  # fmt: skip
+_NUMBER = r"\d{1,3}(?:[.,\u00a0\u202f ]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?"
+_NUMERIC_DATE = re.compile(
+    r"(?<![\d.,/])(\d{1,2})([./])(\d{1,2})\2(\d{4}|\d{2})(?![\d/])|(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)"
+)
+_NUMBER_RE = re.compile(rf"(?<![\w.,])(?:{_NUMBER})(?:st|nd|rd|th|er|e|º|°)?(?![\w])")
+UNITS = ("mSv", "µSv", "μSv", "Sv", "mGy", "Gy", "Tesla", "T", "mg", "ml", "mL", "kg", "%",
+         "cm", "mm", "MBq", "GBq", "kV", "Hz", "ms")  # fmt: skip
+_UNIT_RE = re.compile(
+    rf"(?<![\w.,])({_NUMBER})\s?({'|'.join(sorted(map(re.escape, UNITS), key=len, reverse=True))})"
+    r"(?![\w])"
+)
+
+
+@dataclass(frozen=True, order=True)
+class Date:
+    year: int | None
+    month: int
+    day: int
+
+    def isoformat(self) -> str:
+        return f"{self.year or '????'}-{self.month:02d}-{self.day:02d}"
+
+
+def value_of(text: str) -> float:
+    """1.000,5 / 1,000.5 / 1 000,5 → 1000.5; 3,5 and 3.5 → 3.5."""
+    digits = re.sub(r"[\u00a0\u202f ]", "", text)
+    parts = re.split(r"([.,])", digits)
+    whole, decimal = parts[0], ""
+    for index in range(1, len(parts), 2):
+        group = parts[index + 1]
+        last = index == len(parts) - 2
+        if len(group) == 3 and not (last and decimal == "" and _decimal_only(parts, index)):
+            whole += group
+        else:
+            decimal = group
+    return float(f"{whole}.{decimal}" if decimal else whole)
+
+
+def _decimal_only(parts: list[str], index: int) -> bool:
+    """A lone separator with three digits after a group of four or more: 1234,567."""
+    return len(parts) == 3 and len(parts[0]) > 3
+
+
+def _month_pattern(language: str) -> re.Pattern[str]:
+    names = "|".join(MONTHS.get(language, MONTHS["en"]) + MONTHS["en"])
+    return re.compile(
+        rf"(?<!\d)(\d{{1,2}})(?:\.|er|st|nd|rd|th)?\s+(?:de\s+)?({names})(?:\s+(?:de\s+)?(\d{{4}}))?"
+        rf"|({names})\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(\d{{4}}))?",
+        re.IGNORECASE,
+    )
+
+
+def _without_protected(text: str) -> str:
+    for start, end in find_protected(text):
+        text = text[:start] + " " * (end - start) + text[end:]
+    return text
+
+
+def _date_spans(text: str, language: str) -> list[tuple[int, int, Date]]:
+    spans = []
+    for match in _NUMERIC_DATE.finditer(text):
+        if match.group(5):
+            date = Date(int(match.group(5)), int(match.group(6)), int(match.group(7)))
+        else:
+            first, second, year = int(match.group(1)), int(match.group(3)), match.group(4)
+            full_year = int(year) + (2000 if len(year) == 2 else 0)
+            if match.group(2) == "/" and first <= 12 < second:
+                first, second = second, first  # month/day/year, as in the US
+            date = Date(full_year, second, first)
+        if 1 <= date.month <= 12 and 1 <= date.day <= 31:
+            spans.append((match.start(), match.end(), date))
+    months = MONTHS.get(language, MONTHS["en"]) + MONTHS["en"]
+    for match in _month_pattern(language).finditer(text):
+        if any(start <= match.start() < end for start, end, _ in spans):
+            continue
+        if match.group(1):
+            day, name, year = match.group(1), match.group(2), match.group(3)
+        else:
+            name, day, year = match.group(4), match.group(5), match.group(6)
+        month = months.index(name.lower()) % 12 + 1
+        spans.append((match.start(), match.end(), Date(int(year) if year else None, month,
+                                                       int(day))))  # fmt: skip
+    return sorted(spans, key=lambda item: item[0])
+
+
+def dates_in(text: str, language: str) -> list[Date]:
+    return [date for _, _, date in _date_spans(_without_protected(text), language)]
+
+
+def numbers_in(text: str, language: str, skip_dates: bool = True) -> list[float]:
+    """Every number's value, dates and protected spans (URLs, phones) left out."""
+    text = _without_protected(text)
+    if skip_dates:
+        for start, end, _ in _date_spans(text, language):
+            text = text[:start] + " " * (end - start) + text[end:]
+    values = []
+    for match in _NUMBER_RE.finditer(text):
+        number = re.match(_NUMBER, match.group())
+        if number:
+            values.append(value_of(number.group()))
+    return values
+
+
+def units_in(text: str, language: str) -> list[tuple[float, str]]:
+    text = _without_protected(text)
+    found = []
+    for match in _UNIT_RE.finditer(text):
+        unit = {"μSv": "µSv", "mL": "ml", "Tesla": "T"}.get(match.group(2), match.group(2))
+        found.append((value_of(match.group(1)), unit))
+    return found
