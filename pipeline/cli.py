@@ -17,6 +17,7 @@ from rich.text import Text
 
 from pipeline import __version__
 from pipeline.console import progress_bar, reports_errors, state, stderr, stdout
+from pipeline.errors import InputError
 from pipeline.files import find_releases, project_lock
 from pipeline.glossary.maintain import load_termbase
 from pipeline.glossary.match import Matcher
@@ -28,6 +29,7 @@ from pipeline.mt.engine import DecodingOptions, Engine
 from pipeline.mt.translate import SegmentTranslation, translate_segments
 from pipeline.po.build import build_release
 from pipeline.po.status import review_status
+from pipeline.qa.checks import CHECKS, Finding, Selection, check_entries, check_po_file
 from pipeline.run import RunReport, segment_release
 from pipeline.run import run as run_job
 from pipeline.segment import Level, Segment, SegmentationRules, load_rules
@@ -413,6 +415,126 @@ def _po_languages(layout: Layout) -> list[str]:
     if not layout.locales.is_dir():
         return []
     return sorted(p.name for p in layout.locales.iterdir() if p.is_dir() and p.name != "templates")
+
+
+@app.command()
+@reports_errors
+def check(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="PO files or folders (default: locales/); releases with --segments."),
+    ] = None,
+    only: Annotated[
+        str | None, typer.Option("--only", help="Run only these checks (comma-separated ids).")
+    ] = None,
+    skip: Annotated[str | None, typer.Option("--skip", help="Skip these checks.")] = None,
+    segments: Annotated[
+        bool,
+        typer.Option("--segments", help="Check fresh machine translations of releases instead."),
+    ] = False,
+    to: Annotated[str, typer.Option("--to", help="With --segments: target languages.")] = "en",
+    project: Annotated[
+        Path, typer.Option("--project", help="Project directory.", file_okay=False)
+    ] = Path("."),
+    glossary: GlossaryOption = None,
+    models_dir: ModelsDirOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per finding.")] = False,
+    list_checks: Annotated[bool, typer.Option("--list", help="List the checks and exit.")] = False,
+) -> None:
+    """Run the QA checks on PO files (or on fresh MT with --segments).
+
+    Exits 1 when an error-level finding exists. Example: pipeline check locales/en --skip quotes
+    """
+    if list_checks:
+        table = Table(title="Checks")
+        for column in ("id", "severity", "description"):
+            table.add_column(column)
+        for item in CHECKS.values():
+            table.add_row(item.id, item.severity, item.description)
+        stdout.print(table)
+        return
+    try:
+        chosen = Selection(_ids(only), _ids(skip)).checks()
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+    matcher = _project_matcher(project, glossary)
+    if segments:
+        findings = _check_fresh_mt(paths or [], _language_codes(to), project, models_dir,
+                                   matcher, chosen)  # fmt: skip
+    else:
+        findings = []
+        for path in _po_files(paths or [Layout(project).locales]):
+            findings.extend(check_po_file(path, matcher, chosen))
+    if as_json:
+        for finding in findings:
+            sys.stdout.write(json.dumps(finding.as_dict(), ensure_ascii=False) + "\n")
+    else:
+        _print_findings(findings)
+    if any(finding.severity == "error" for finding in findings):
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+def _ids(value: str | None) -> frozenset[str]:
+    return frozenset(part.strip() for part in (value or "").split(",") if part.strip())
+
+
+def _po_files(paths: list[Path]) -> list[Path]:
+    files = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(p for p in sorted(path.rglob("*.po")) if p.parent.name != "templates")
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise InputError("no such file or folder", path=path)
+    return files
+
+
+def _check_fresh_mt(
+    paths: list[Path],
+    languages: list[str],
+    project: Path,
+    models_dir: Path | None,
+    matcher: Matcher | None,
+    chosen: list,  # type: ignore[type-arg]
+) -> list[Finding]:
+    segments = [
+        segment
+        for path in find_releases(paths or [Layout(project).releases])
+        for segment in segment_release(path).segments
+    ]
+    engine = Engine(_models_dir(models_dir), DecodingOptions())
+    findings: list[Finding] = []
+    for language in languages:
+        results = translate_segments(engine, segments, "de", language, matcher=matcher)
+        findings.extend(
+            check_entries([(r.source, r.text, 0) for r in results], language, matcher, chosen)
+        )
+    return findings
+
+
+def _print_findings(findings: list[Finding]) -> None:
+    by_file: dict[str, list[Finding]] = {}
+    for finding in findings:
+        by_file.setdefault(str(finding.file or "machine translation"), []).append(finding)
+    for name, items in by_file.items():
+        table = Table(title=name)
+        for column in ("line", "severity", "check", "problem", "German"):
+            table.add_column(
+                column, overflow="fold", justify="right" if column == "line" else "left"
+            )
+        for finding in items:
+            colour = "red" if finding.severity == "error" else "yellow"
+            table.add_row(
+                str(finding.line or ""),
+                f"[{colour}]{finding.severity}[/]",
+                finding.check,
+                escape(finding.message),
+                escape(finding.msgid),
+            )
+        stdout.print(table)
+    errors = sum(f.severity == "error" for f in findings)
+    stdout.print(f"{errors} errors, {len(findings) - errors} warnings")
 
 
 @app.command()

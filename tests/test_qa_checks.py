@@ -113,3 +113,46 @@ def test_every_check_has_cases_both_ways() -> None:
 def test_every_check_describes_itself() -> None:
     for check in CHECKS.values():
         assert check.id and check.description and check.severity in ("error", "warning")
+
+
+def test_check_command_on_po_files_and_findings_in_the_next_run(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+    import shutil
+
+    import polib
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+    from tests.conftest import SAMPLE
+
+    (tmp_path / "releases").mkdir()
+    shutil.copy(SAMPLE, tmp_path / "releases")
+    shutil.copytree(ROOT / "glossaries", tmp_path / "glossaries")
+    runner = CliRunner()
+    project = ["--project", str(tmp_path)]
+    assert runner.invoke(app, ["run", *project, "--to", "en"]).exit_code == 0
+    path = next((tmp_path / "locales" / "en").glob("*.po"))
+    po = polib.pofile(str(path))
+    entry = po.find("Viele der Produkte sind hochspezialisiert und decken nur Nischenbereiche ab.")
+    entry.msgstr = "Many of the products are highly specialised and cover only niches"
+    entry.tcomment = "reviewer: keep it short"
+    dated = next(e for e in po if e.msgid.startswith("*Berlin, 24.09.2024"))
+    dated.msgstr = "*Berlin, 25 September 2024 – artificial intelligence (AI) matters.*"
+    po.save()
+    result = runner.invoke(app, ["check", str(path), "--json", *project])
+    assert result.exit_code == 1
+    findings = [json.loads(line) for line in result.stdout.splitlines()]
+    assert {(f["check"], f["severity"]) for f in findings} >= {
+        ("punctuation", "warning"),
+        ("numbers", "error"),
+    }
+    assert all(f["file"] == str(path) and f["line"] > 0 for f in findings)
+    only = runner.invoke(app, ["check", str(path), "--only", "punctuation", "--json", *project])
+    assert only.exit_code == 0
+    assert {json.loads(line)["check"] for line in only.stdout.splitlines()} == {"punctuation"}
+    assert runner.invoke(app, ["check", str(path), "--skip", "nope", *project]).exit_code == 2
+    assert runner.invoke(app, ["run", *project, "--to", "en"]).exit_code == 0
+    entry = polib.pofile(str(path)).find(entry.msgid)
+    assert "qa warning [punctuation]: ends with no final punctuation" in entry.comment
+    assert entry.tcomment == "reviewer: keep it short"
+    assert entry.msgstr == "Many of the products are highly specialised and cover only niches"

@@ -35,6 +35,7 @@ from pipeline.po.merge import (
     merge,
 )
 from pipeline.po.reader import parse_catalog, read_catalog
+from pipeline.qa.checks import check_entries, comment_lines
 from pipeline.segment import Segment, SegmentedDocument
 
 SOURCE_LANGUAGE = "de"
@@ -111,7 +112,7 @@ def export(
         )
         for release in usable:
             result = _write_language(
-                layout, release, language, units_by_release[release.path],
+                layout, release, language, matcher, units_by_release[release.path],
                 existing[release.path], tm, machine, tm_threshold, now,
             )  # fmt: skip
             results.append(result)
@@ -253,6 +254,7 @@ def _write_language(
     layout: Layout,
     release: Release,
     language: str,
+    matcher: Matcher | None,
     drafts: list[_Draft],
     existing: Catalog,
     tm: TranslationMemory,
@@ -277,7 +279,10 @@ def _write_language(
             )
         )
     entries, stats = merge(units, existing, {k: v["text"] for k, v in recorded.items()})
-    entries = tuple(_without_origin_if_kept(entry, units) for entry in entries)
+    entries = tuple(
+        _with_findings(_without_origin_if_kept(entry, units), language, matcher)
+        for entry in entries
+    )
     catalog = Catalog(
         header=dict(existing.header),
         entries=entries,
@@ -314,6 +319,15 @@ def _suggest(
 
 def _term_comment(term: AppliedTerm) -> str:
     return f"term {term.status}: {term.source} → {term.target}"
+
+
+def _with_findings(entry: Entry, language: str, matcher: Matcher | None) -> Entry:
+    """QA findings on the entry's current translation, as machine comments."""
+    if entry.obsolete or not entry.msgstr:
+        return entry
+    findings = check_entries([(entry.msgid, entry.msgstr, entry.line)], language, matcher)
+    kept = tuple(line for line in entry.extracted if not line.startswith("qa "))
+    return replace(entry, extracted=kept + comment_lines(findings))
 
 
 def _without_origin_if_kept(entry: Entry, units: list[Unit]) -> Entry:

@@ -313,7 +313,11 @@ class FinalPunctuation(Check):
         expected, found = _final(source), _final(target)
         if expected == found or {expected, found} <= {".", "…"}:
             return []
-        return [f"ends with {found or 'no punctuation'!r}, the German with {expected or 'none'!r}"]
+
+        def show(mark: str) -> str:
+            return repr(mark) if mark else "no final punctuation"
+
+        return [f"ends with {show(found)}, the German with {show(expected)}"]
 
 
 def _final(text: str) -> str:
@@ -409,3 +413,20 @@ def check_entries(
                 )
             )
     return findings
+
+
+def check_po_file(
+    path: Path, matcher: Matcher | None, checks: Sequence[Check] | None = None
+) -> list[Finding]:
+    """Findings for the active entries of one PO file (its language from the header)."""
+    from pipeline.po.reader import read_catalog  # the PO stage depends on this module
+
+    catalog = read_catalog(path)
+    language = catalog.header.get("Language") or path.parent.name
+    entries = [(e.msgid, e.msgstr, e.line) for e in catalog.entries if not e.obsolete and e.msgid]
+    return check_entries(entries, language, matcher, checks, path)
+
+
+def comment_lines(findings: Iterable[Finding]) -> tuple[str, ...]:
+    """Findings as machine comments for the PO entry (``#. qa …``)."""
+    return tuple(f"qa {f.severity} [{f.check}]: {f.message}" for f in findings)
