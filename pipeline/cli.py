@@ -30,6 +30,7 @@ from pipeline.mt.translate import SegmentTranslation, translate_segments
 from pipeline.po.build import build_release
 from pipeline.po.status import review_status
 from pipeline.qa.checks import CHECKS, Finding, Selection, check_entries, check_po_file
+from pipeline.qa.quality import collect_pairs, quality_report
 from pipeline.run import RunReport, segment_release
 from pipeline.run import run as run_job
 from pipeline.segment import Level, Segment, SegmentationRules, load_rules
@@ -535,6 +536,57 @@ def _print_findings(findings: list[Finding]) -> None:
         stdout.print(table)
     errors = sum(f.severity == "error" for f in findings)
     stdout.print(f"{errors} errors, {len(findings) - errors} warnings")
+
+
+@app.command()
+@reports_errors
+def quality(
+    project: Annotated[
+        Path, typer.Option("--project", help="Project directory.", file_okay=False)
+    ] = Path("."),
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="Only these languages, comma-separated.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Measure MT against what reviewers approved: chrF, TER, share accepted unchanged.
+
+    Example: pipeline quality --lang en
+    """
+    pairs = collect_pairs(Layout(project), _language_codes(lang) if lang else None)
+    report = quality_report(pairs)
+    if as_json:
+        sys.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False, indent=2) + "\n")
+        return
+    if not pairs:
+        stdout.print("No reviewed machine translations yet: review some PO entries first.")
+        return
+    groups = {
+        "by language": report.overall,
+        "by release": report.by_release,
+        "by model": report.by_model,
+        "by month": report.by_month,
+    }
+    for title, scores in groups.items():
+        table = Table(title=f"MT quality {title}")
+        for column in ("group", "segments", "accepted unchanged", "chrF", "TER"):
+            table.add_column(column, justify="left" if column == "group" else "right")
+        for score in scores:
+            table.add_row(
+                score.group,
+                str(score.segments),
+                f"{score.unchanged} ({score.accepted_share:.0f} %)",
+                f"{score.chrf:.1f}",
+                f"{score.ter:.1f}",
+            )
+        stdout.print(table)
+    if report.corrections:
+        table = Table(title="Repeated corrections (glossary candidates)")
+        for column in ("machine", "approved", "times", "example"):
+            table.add_column(column, overflow="fold")
+        for item in report.corrections:
+            table.add_row(item.machine, item.approved, str(item.count), item.example)
+        stdout.print(table)
 
 
 @app.command()
