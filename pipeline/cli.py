@@ -16,9 +16,10 @@ from rich.table import Table
 from rich.text import Text
 
 from pipeline import __version__
+from pipeline.config import CONFIG_NAME, DEFAULT_TOML, Config, load_config
 from pipeline.console import progress_bar, reports_errors, state, stderr, stdout
 from pipeline.errors import InputError
-from pipeline.files import find_releases, project_lock
+from pipeline.files import atomic_write, find_releases, project_lock
 from pipeline.glossary.maintain import load_termbase
 from pipeline.glossary.match import Matcher
 from pipeline.glossary_cli import DEFAULT_GLOSSARY, GlossaryOption, glossary_app, glossary_paths
@@ -31,15 +32,16 @@ from pipeline.po.build import build_release
 from pipeline.po.status import review_status
 from pipeline.qa.checks import CHECKS, Finding, Selection, check_entries, check_po_file
 from pipeline.qa.quality import collect_pairs, quality_report
-from pipeline.run import RunReport, segment_release
+from pipeline.run import RunReport, RunSettings, segment_release, settings_key
 from pipeline.run import run as run_job
-from pipeline.segment import Level, Segment, SegmentationRules, load_rules
+from pipeline.segment import Level, Segment, load_rules
 
 LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 EXIT_OK = 0
 EXIT_USAGE = 2
 EXIT_FINDINGS = 1
 EXIT_INPUT = 3
+EXIT_MODEL = 4
 
 app = typer.Typer(
     help="Offline translation pipeline for German press releases.",
@@ -120,23 +122,28 @@ def segment(
             stderr.print(f"[yellow]warning:[/] {path}: {warning}")
 
 
-DEFAULT_LANGUAGES = "en,fr,es,it"
-
-
 @app.command()
 @reports_errors
 def run(
     files: Annotated[
         list[Path] | None,
-        typer.Argument(help="Releases or directories (default: everything under releases/)."),
+        typer.Argument(help="Releases or folders (default: the sources of pipeline.toml)."),
     ] = None,
     to: Annotated[
-        str, typer.Option("--to", help="Target languages, comma-separated.")
-    ] = DEFAULT_LANGUAGES,
-    project: Annotated[
-        Path, typer.Option("--project", help="Project directory.", file_okay=False)
-    ] = Path("."),
+        str | None, typer.Option("--to", help="Target languages, comma-separated.")
+    ] = None,
+    project: ProjectOption = Path("."),
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would change; write and translate nothing.")
+    ] = False,
+    require_mt: Annotated[
+        bool | None,
+        typer.Option("--require-mt/--allow-missing-mt", help="A missing model is an error."),
+    ] = None,
+    full: Annotated[
+        bool, typer.Option("--full", help="Process every release, even unchanged ones.")
+    ] = False,
     models_dir: ModelsDirOption = None,
     glossary: GlossaryOption = None,
     no_glossary: Annotated[
@@ -144,32 +151,108 @@ def run(
     ] = False,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not use the MT cache.")] = False,
     tm_threshold: Annotated[
-        float, typer.Option(min=0.0, max=1.0, help="Similarity for fuzzy TM matches.")
-    ] = 0.75,
-    level: LevelOption = Level.SENTENCE,
+        float | None, typer.Option(min=0.0, max=1.0, help="Similarity for fuzzy TM matches.")
+    ] = None,
+    beam_size: Annotated[int | None, typer.Option(min=1, help="Beam size.")] = None,
+    threads: Annotated[int | None, typer.Option(min=0, help="Threads per model.")] = None,
+    level: Annotated[
+        Level | None, typer.Option("--level", help="sentence or paragraph segments.")
+    ] = None,
     encoding: EncodingOption = "utf-8",
     abbreviations: AbbreviationsOption = None,
 ) -> None:
-    """Segment releases, match the glossary, translate, and write POT/PO files.
+    """Take releases through segmentation, glossary, MT and PO export, incrementally.
 
-    Reviewed translations in the PO files are always kept. Without a model for a
+    Settings come from pipeline.toml (see `pipeline init`); options override it. Reviewed
+    translations are always kept; unchanged releases are skipped. Without a model for a
     language the PO files are still written (TM suggestions, glossary hints).
     Example: pipeline run --to en,fr
     """
-    languages = _language_codes(to)
-    layout = Layout(project)
-    rules = load_rules(abbreviations or [])
-    matcher = None if no_glossary else _project_matcher(project, glossary)
+    config = load_config(project)
+    layout = Layout(config.root, config.locales, config.output)
+    languages = _language_codes(to) if to else list(config.target_languages)
+    rule_files = abbreviations or [config.path(name) for name in config.abbreviations]
+    rules = load_rules(rule_files)
+    glossary_files = [] if no_glossary else (glossary or _configured_glossaries(config))
+    matcher = Matcher(load_termbase(glossary_paths(glossary_files))) if glossary_files else None
+    options = DecodingOptions(
+        beam_size=beam_size or config.beam_size,
+        compute_type=config.compute_type,
+        intra_threads=config.threads if threads is None else threads,
+        max_batch_tokens=config.batch_tokens,
+    )
+    directory = models_dir or (config.path(config.models_dir) if config.models_dir else None)
+    use_cache = config.cache and not no_cache and not dry_run
     with project_lock(layout.lock):
-        cache = None if no_cache else TranslationCache(layout.cache)
+        cache = TranslationCache(layout.cache) if use_cache else None
         try:
-            engine = Engine(_models_dir(models_dir), DecodingOptions(), cache)
-            report = _run_with_progress(
-                layout, files, level, rules, encoding, languages, engine, matcher, as_json
+            engine = Engine(_models_dir(directory), options, cache)
+            segment_level = level or Level(config.level)
+            threshold = config.tm_threshold if tm_threshold is None else tm_threshold
+            settings = RunSettings(
+                languages=tuple(languages),
+                level=segment_level,
+                rules=rules,
+                encoding=encoding,
+                tm_threshold=threshold,
+                settings_key=settings_key(
+                    [*rule_files, *glossary_files],
+                    {"level": segment_level.value, "tm": threshold, "mt": options.cache_fields()},
+                    engine,
+                    languages,
+                ),
+                dry_run=dry_run,
+                incremental=not full,
             )
+            paths = files or config.release_paths() or [layout.releases]
+            report = _run_with_progress(layout, paths, settings, engine, matcher, as_json)
         finally:
             if cache:
                 cache.close()
+    _report_run(report, as_json)
+    missing = report.export.missing_models if report.export else {}
+    if report.failures:
+        raise typer.Exit(EXIT_INPUT)
+    if missing and (config.require_mt if require_mt is None else require_mt):
+        raise typer.Exit(EXIT_MODEL)
+    qa_errors = sum(r.qa_errors for r in report.export.results) if report.export else 0
+    if qa_errors:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+@app.command()
+@reports_errors
+def init(
+    project: Annotated[
+        Path, typer.Option("--project", help="Project directory.", file_okay=False)
+    ] = Path("."),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented default pipeline.toml.
+
+    Example: pipeline init
+    """
+    path = project / CONFIG_NAME
+    if path.exists() and not force:
+        raise InputError("already exists", path=path, fix="edit it, or pass --force")
+    atomic_write(path, DEFAULT_TOML.encode("utf-8"))
+    stdout.print(f"wrote {path}")
+
+
+ProjectOption = Annotated[
+    Path, typer.Option("--project", help="Project directory.", file_okay=False)
+]
+
+
+def _configured_glossaries(config: Config) -> list[Path]:
+    """The glossaries of pipeline.toml; the default one only where it exists."""
+    paths = config.glossary_paths()
+    if config.file is None:
+        return [path for path in paths if path.is_file()]
+    return paths
+
+
+def _report_run(report: RunReport, as_json: bool) -> None:
     if as_json:
         sys.stdout.write(json.dumps(_run_summary_dict(report), ensure_ascii=False, indent=2) + "\n")
     else:
@@ -189,8 +272,6 @@ def run(
         )
     for failure in report.failures:
         stderr.print(f"[bold red]error:[/] {escape(failure.message)}", highlight=False)
-    if report.failures:
-        raise typer.Exit(EXIT_INPUT)
 
 
 def _language_codes(value: str) -> list[str]:
@@ -207,17 +288,14 @@ def _language_codes(value: str) -> list[str]:
 
 def _run_with_progress(
     layout: Layout,
-    files: list[Path] | None,
-    level: Level,
-    rules: SegmentationRules,
-    encoding: str,
-    languages: list[str],
+    paths: list[Path],
+    settings: RunSettings,
     engine: Engine,
     matcher: Matcher | None,
     quiet: bool,
 ) -> RunReport:
     with progress_bar(RateColumn(), TimeRemainingColumn(), quiet=quiet) as progress:
-        releases = find_releases(files or [layout.releases])
+        releases = find_releases(paths)
         task = progress.add_task("segmenting", total=len(releases))
         tasks: dict[str, TaskID] = {}
 
@@ -229,15 +307,36 @@ def _run_with_progress(
                 tasks[language] = progress.add_task(f"translating de→{language}", total=total)
             progress.update(tasks[language], completed=done)
 
-        return run_job(
-            layout, releases, level, rules, encoding, segmented, languages, engine, matcher,
-            on_translate=translated,
-        )  # fmt: skip
+        return run_job(layout, releases, settings, engine, matcher, segmented, translated)
+
+
+def _run_totals(report: RunReport) -> dict[str, object]:
+    exported = report.export
+    results = exported.results if exported else ()
+    return {
+        "releases": len(report.results) + len(report.unchanged),
+        "releases_unchanged": len(report.unchanged),
+        "segments": sum(r.segments for r in report.results),
+        "new_mt": exported.mt_new if exported else 0,
+        "cache_hits": exported.mt_cached if exported else 0,
+        "needing_mt": exported.mt_wanted if exported else 0,
+        "tm_reuse": sum(r.stats.tm_exact + r.stats.tm_fuzzy for r in results),
+        "reviewed_kept": sum(r.stats.reviewed_kept for r in results),
+        "untranslated": sum(r.stats.untranslated for r in results),
+        "obsolete": sum(r.stats.obsolete for r in results),
+        "qa_errors": sum(r.qa_errors for r in results),
+        "qa_warnings": sum(r.qa_warnings for r in results),
+        "files_written": sum(r.written for r in results)
+        + (exported.templates_written if exported else 0),
+        "seconds": {stage: round(value, 3) for stage, value in report.seconds.items()},
+        "dry_run": report.dry_run,
+    }
 
 
 def _run_summary_dict(report: RunReport) -> dict[str, object]:
     exported = report.export
     return {
+        "summary": _run_totals(report),
         "releases": [
             {
                 "file": str(result.path),
@@ -251,12 +350,15 @@ def _run_summary_dict(report: RunReport) -> dict[str, object]:
             }
             for result in report.results
         ],
+        "unchanged": [str(path) for path in report.unchanged],
         "po_files": [
             {
                 "release": str(item.release),
                 "language": item.language,
                 "file": str(item.po_file),
                 "written": item.written,
+                "qa_errors": item.qa_errors,
+                "qa_warnings": item.qa_warnings,
                 **asdict(item.stats),
             }
             for item in (exported.results if exported else ())
@@ -270,32 +372,43 @@ def _run_summary_dict(report: RunReport) -> dict[str, object]:
 
 
 def _print_run_summary(report: RunReport) -> None:
-    table = Table(title="Releases")
-    for column in ("release", "format", "segments", "words"):
-        table.add_column(
-            column, overflow="fold", justify="left" if column == "release" else "right"
-        )
-    for result in report.results:
-        table.add_row(str(result.path), result.format, str(result.segments), str(result.words))
-    stdout.print(table)
-    if not report.export or not report.export.results:
-        return
-    table = Table(title="PO files")
-    columns = ("file", "reviewed kept", "TM", "TM fuzzy", "MT", "untranslated", "obsolete")
-    for column in columns:
-        table.add_column(column, overflow="fold", justify="left" if column == "file" else "right")
-    for item in report.export.results:
-        stats = item.stats
-        name = str(item.po_file) + ("" if item.written else " (unchanged)")
-        table.add_row(
-            name,
-            str(stats.reviewed_kept + stats.drafts_kept),
-            str(stats.tm_exact),
-            str(stats.tm_fuzzy),
-            str(stats.mt),
-            str(stats.untranslated),
-            str(stats.obsolete),
-        )
+    if report.export and report.export.results:
+        table = Table(title="PO files" + (" (dry run: nothing written)" if report.dry_run else ""))
+        columns = ("file", "reviewed kept", "TM", "MT", "untranslated", "obsolete", "QA e/w")
+        for column in columns:
+            justify = "left" if column == "file" else "right"
+            table.add_column(column, overflow="fold", justify=justify)
+        for item in report.export.results:
+            stats = item.stats
+            verb = "would change" if report.dry_run else ""
+            name = str(item.po_file) + (f" ({verb})" if item.written and verb else "")
+            if not item.written:
+                name += " (unchanged)"
+            table.add_row(
+                name,
+                str(stats.reviewed_kept + stats.drafts_kept),
+                str(stats.tm_exact + stats.tm_fuzzy),
+                str(stats.mt),
+                str(stats.untranslated),
+                str(stats.obsolete),
+                f"{item.qa_errors}/{item.qa_warnings}",
+            )
+        stdout.print(table)
+    totals = _run_totals(report)
+    table = Table(title="Run summary", show_header=False)
+    table.add_column("what", style="bold")
+    table.add_column("value", justify="right")
+    labels = {
+        "releases": "releases", "releases_unchanged": "  of them unchanged (skipped)",
+        "segments": "segments processed", "new_mt": "new machine translations",
+        "cache_hits": "cache hits", "tm_reuse": "translation-memory reuse",
+        "reviewed_kept": "reviewed translations kept", "qa_errors": "QA errors",
+        "qa_warnings": "QA warnings", "files_written": "files written",
+    }  # fmt: skip
+    for key, label in labels.items():
+        table.add_row(label, str(totals[key]))
+    for stage, seconds in report.seconds.items():
+        table.add_row(f"time: {stage}", f"{seconds:.2f} s")
     stdout.print(table)
 
 
@@ -824,9 +937,6 @@ app.add_typer(glossary_app, name="glossary")
 
 cache_app = typer.Typer(help="Inspect or clear the translation cache.", no_args_is_help=True)
 app.add_typer(cache_app, name="cache")
-ProjectOption = Annotated[
-    Path, typer.Option("--project", help="Project directory.", file_okay=False)
-]
 
 
 @cache_app.command("stats")

@@ -9,6 +9,8 @@ from pathlib import Path
 @dataclass(frozen=True)
 class Layout:
     root: Path
+    locales_name: str = "locales"
+    out_name: str = "out"
 
     @property
     def releases(self) -> Path:
@@ -16,7 +18,7 @@ class Layout:
 
     @property
     def out(self) -> Path:
-        return self.root / "out"
+        return self.root / self.out_name
 
     @property
     def cache(self) -> Path:
@@ -28,7 +30,12 @@ class Layout:
 
     @property
     def locales(self) -> Path:
-        return self.root / "locales"
+        return self.root / self.locales_name
+
+    @property
+    def state(self) -> Path:
+        """What the last run saw (for incremental runs): safe to delete."""
+        return self.root / ".pipeline" / "state.json"
 
     @property
     def lock(self) -> Path:

@@ -1,17 +1,28 @@
-"""The main job: process every release of a project.
+"""The main job: take every release of a project to PO files, incrementally.
 
-Segments each release (also written as JSON Lines under out/segments/), then exports
+For each release: segment (also written as JSON Lines under out/segments/), then export
 POT and PO files for the target languages: glossary, machine translation and merge with
 what reviewers already approved (pipeline.po.export).
+
+Runs are incremental. ``.pipeline/state.json`` remembers, from the last run, a hash of
+each release's source, a key for every setting that shapes the output (glossaries,
+models, decoding and segmentation options) and a hash of each language's PO files as
+the run left them. A release whose source, settings and language files are all unchanged
+is not even read again; a reviewer's edit in a language reprocesses that language (the
+translation memory may have changed); a changed glossary entry or model reprocesses
+everything, while the cache keeps re-translation to the segments it affects.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline import __version__
 from pipeline.document import read_document
 from pipeline.errors import InputError, PipelineError
 from pipeline.files import atomic_write, find_releases
@@ -20,6 +31,8 @@ from pipeline.layout import Layout
 from pipeline.mt.engine import Engine
 from pipeline.po.export import ExportReport, Release, export
 from pipeline.segment import Level, SegmentationRules, SegmentedDocument, segment_document
+
+STATE_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -45,6 +58,21 @@ class RunReport:
     results: tuple[ReleaseResult, ...]
     failures: tuple[ReleaseFailure, ...]
     export: ExportReport | None = None
+    unchanged: tuple[Path, ...] = ()  # releases skipped: nothing changed since the last run
+    seconds: dict[str, float] = field(default_factory=dict)
+    dry_run: bool = False
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    languages: tuple[str, ...] = ()
+    level: Level = Level.SENTENCE
+    rules: SegmentationRules | None = None
+    encoding: str = "utf-8"
+    tm_threshold: float = 0.75
+    settings_key: str = ""  # everything else that shapes the output (see settings_key())
+    dry_run: bool = False
+    incremental: bool = True
 
 
 def segment_release(
@@ -67,29 +95,51 @@ def segments_jsonl(segmented: SegmentedDocument) -> bytes:
     return "".join(line + "\n" for line in lines).encode("utf-8")
 
 
+def settings_key(
+    files: Sequence[Path],
+    options: dict[str, object],
+    engine: Engine | None,
+    languages: Sequence[str],
+) -> str:
+    """A key for every setting that shapes the output: glossary and rules files (their
+    bytes), options, the models along each route, and the pipeline's version."""
+    digest = hashlib.sha256(__version__.encode())
+    for path in files:
+        digest.update(str(path).encode())
+        digest.update(path.read_bytes() if path.is_file() else b"-")
+    digest.update(json.dumps(options, sort_keys=True, default=str).encode())
+    for language in languages:
+        route = engine.route_fingerprint("de", language) if engine else ""
+        digest.update(f"{language}={route}".encode())
+    return digest.hexdigest()
+
+
 def run(
     layout: Layout,
-    paths: Sequence[Path] = (),
-    level: Level = Level.SENTENCE,
-    rules: SegmentationRules | None = None,
-    encoding: str = "utf-8",
-    on_release: Callable[[Path], None] | None = None,
-    languages: Sequence[str] = (),
+    paths: Sequence[Path],
+    settings: RunSettings,
     engine: Engine | None = None,
     matcher: Matcher | None = None,
-    tm_threshold: float = 0.75,
+    on_release: Callable[[Path], None] | None = None,
     on_translate: Callable[[str, int, int], None] | None = None,
 ) -> RunReport:
-    """Segment the given releases (default: all under ``releases/``), write the segments,
-    and export POT/PO files for ``languages``.
+    """Segment the given releases and export POT/PO files for ``settings.languages``.
 
     A release that cannot be read is reported and the others are still processed.
     """
+    clock: dict[str, float] = {}
     releases = find_releases(paths or [layout.releases])
+    state = _read_state(layout) if settings.incremental else {}
+    language_hashes = {
+        language: _language_hash(layout, language) for language in settings.languages
+    }
     results: list[ReleaseResult] = []
     failures: list[ReleaseFailure] = []
-    stems: dict[str, Path] = {}
+    unchanged: list[Path] = []
     documents: list[Release] = []
+    stems: dict[str, Path] = {}
+    source_hashes: dict[str, str] = {}
+    started = time.perf_counter()
     for path in releases:
         if on_release:
             on_release(path)
@@ -101,28 +151,133 @@ def run(
                     fix="rename one of them: outputs are named after the file name",
                 )
             stems[path.stem] = path
-            segmented = segment_release(path, level, rules, encoding)
-            documents.append(Release(path, segmented))
+            source_hashes[_key(layout, path)] = _file_hash(path)
+            if _is_unchanged(layout, path, settings, state, source_hashes, language_hashes):
+                unchanged.append(path)
+                continue
+            segmented = segment_release(path, settings.level, settings.rules, settings.encoding)
         except PipelineError as error:
             failures.append(ReleaseFailure(path, error.message))
+            source_hashes.pop(_key(layout, path), None)  # try it again next time
             continue
-        output = layout.segments_file(path.stem)
-        written = atomic_write(output, segments_jsonl(segmented))
-        segments = segmented.segments
-        results.append(
-            ReleaseResult(
-                path=path,
-                format=segmented.document.format,
-                blocks=len(segmented.document.blocks),
-                segments=len(segments),
-                words=sum(segment.words for segment in segments),
-                output=output,
-                written=written,
-                warnings=segmented.document.warnings,
-            )
-        )
+        documents.append(Release(path, segmented))
+        results.append(_segments_written(layout, path, segmented, settings.dry_run))
+    clock["segment"] = time.perf_counter() - started
     exported = None
-    if languages:
-        exported = export(layout, documents, languages, engine, matcher, tm_threshold, on_translate)
+    if settings.languages and documents:
+        exported = export(
+            layout, documents, settings.languages, engine, matcher, settings.tm_threshold,
+            on_translate, dry_run=settings.dry_run,
+        )  # fmt: skip
+        clock.update(exported.seconds)
+        failed = {Path(message.split(",")[0].split(":")[0]) for message in exported.failures}
         failures.extend(ReleaseFailure(Path(""), message) for message in exported.failures)
-    return RunReport(tuple(results), tuple(failures), exported)
+        if not settings.dry_run and not failed:
+            _write_state(layout, settings, source_hashes, state)
+    elif settings.languages and not settings.dry_run and not failures:
+        _write_state(layout, settings, source_hashes, state)
+    return RunReport(
+        tuple(results), tuple(failures), exported, tuple(unchanged), clock, settings.dry_run
+    )
+
+
+def _segments_written(
+    layout: Layout, path: Path, segmented: SegmentedDocument, dry_run: bool
+) -> ReleaseResult:
+    output = layout.segments_file(path.stem)
+    data = segments_jsonl(segmented)
+    if dry_run:
+        written = not output.is_file() or output.read_bytes() != data
+    else:
+        written = atomic_write(output, data)
+    segments = segmented.segments
+    return ReleaseResult(
+        path=path,
+        format=segmented.document.format,
+        blocks=len(segmented.document.blocks),
+        segments=len(segments),
+        words=sum(segment.words for segment in segments),
+        output=output,
+        written=written,
+        warnings=segmented.document.warnings,
+    )
+
+
+# ---------------------------------------------------------------------------
+# What the last run saw
+
+
+def _key(layout: Layout, path: Path) -> str:
+    try:
+        return path.resolve().relative_to(layout.root.resolve()).as_posix()
+    except ValueError:
+        return str(path.resolve())
+
+
+def _file_hash(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as error:
+        raise InputError(f"cannot read the release ({error.strerror})", path=path) from None
+
+
+def _language_hash(layout: Layout, language: str) -> str:
+    """The PO and suggestion files of one language, as they are now."""
+    digest = hashlib.sha256()
+    folder = layout.locales / language
+    if folder.is_dir():
+        for path in sorted(folder.iterdir()):
+            if path.suffix in (".po", ".json") and path.is_file():
+                digest.update(path.name.encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _is_unchanged(
+    layout: Layout,
+    path: Path,
+    settings: RunSettings,
+    state: dict,  # type: ignore[type-arg]
+    source_hashes: dict[str, str],
+    language_hashes: dict[str, str],
+) -> bool:
+    if not state or state.get("settings") != settings.settings_key:
+        return False
+    key = _key(layout, path)
+    if state.get("releases", {}).get(key) != source_hashes[key]:
+        return False
+    seen = state.get("languages", {})
+    for language in settings.languages:
+        if seen.get(language) != language_hashes[language]:
+            return False
+        if not layout.po_file(language, path.stem).is_file():
+            return False
+    return layout.pot_file(path.stem).is_file()
+
+
+def _read_state(layout: Layout) -> dict:  # type: ignore[type-arg]
+    try:
+        state = json.loads(layout.state.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return state if isinstance(state, dict) and state.get("version") == STATE_VERSION else {}
+
+
+def _write_state(
+    layout: Layout,
+    settings: RunSettings,
+    source_hashes: dict[str, str],
+    previous: dict,  # type: ignore[type-arg]
+) -> None:
+    same = previous.get("settings") == settings.settings_key
+    releases = dict(previous.get("releases", {})) if same else {}
+    releases.update(source_hashes)
+    languages = dict(previous.get("languages", {})) if same else {}
+    languages.update({lang: _language_hash(layout, lang) for lang in settings.languages})
+    state = {
+        "version": STATE_VERSION,
+        "settings": settings.settings_key,
+        "releases": dict(sorted(releases.items())),
+        "languages": dict(sorted(languages.items())),
+    }
+    atomic_write(layout.state, (json.dumps(state, indent=1) + "\n").encode("utf-8"))

@@ -137,7 +137,7 @@ def test_run_reports_a_bad_release_and_processes_the_rest(project: Path) -> None
 def test_run_table_summary(project: Path) -> None:
     result = runner.invoke(app, ["run", "--project", str(project)], env={"COLUMNS": "200"})
     assert result.exit_code == 0
-    assert "Releases" in result.output and "PO files" in result.output
+    assert "Run summary" in result.output and "PO files" in result.output
     assert "locales/en/" in result.output
 
 

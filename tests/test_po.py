@@ -61,6 +61,11 @@ def run(project: Path, *args: str) -> subprocess.CompletedProcess[str] | object:
     return result
 
 
+# The tiny models cannot translate the sample release: their output has QA errors, so a
+# run that machine-translates it reports findings (exit 1).
+FINDINGS = 1
+
+
 def po_path(project: Path, language: str, stem: str = STEM) -> Path:
     return Layout(project).po_file(language, stem)
 
@@ -147,7 +152,7 @@ def test_entries_are_in_document_order_and_repeats_share_one_entry(tmp_path: Pat
 def test_machine_suggestions_are_fuzzy_and_a_rerun_rewrites_nothing(
     project: Path, packages: Path
 ) -> None:
-    assert run(project, "--to", "en,fr", "--dir", str(packages)).exit_code == 0
+    assert run(project, "--to", "en,fr", "--dir", str(packages)).exit_code == FINDINGS
     path = po_path(project, "en")
     msgfmt_check(path)
     po = polib.pofile(str(path))
@@ -158,8 +163,8 @@ def test_machine_suggestions_are_fuzzy_and_a_rerun_rewrites_nothing(
     assert {item["msgid"] for item in suggestions} >= {"PRESSEMITTEILUNG"}
     files = sorted((project / "locales").rglob("*"))
     before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in files if p.is_file()}
-    result = run(project, "--to", "en,fr", "--dir", str(packages), "--json")
-    assert result.exit_code == 0
+    result = run(project, "--to", "en,fr", "--dir", str(packages), "--json", "--full")
+    assert result.exit_code == FINDINGS
     after = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in files if p.is_file()}
     assert after == before
     assert all(not item["written"] for item in json.loads(result.stdout)["po_files"])
@@ -182,7 +187,7 @@ def poedit_review(path: Path, edits: dict[str, str], comment: str = "") -> None:
 
 
 def test_reviewed_translations_and_comments_survive_reruns(project: Path, packages: Path) -> None:
-    assert run(project, "--to", "en", "--dir", str(packages)).exit_code == 0
+    assert run(project, "--to", "en", "--dir", str(packages)).exit_code == FINDINGS
     path = po_path(project, "en")
     approved = {
         "PRESSEMITTEILUNG": "PRESS RELEASE",
@@ -190,7 +195,7 @@ def test_reviewed_translations_and_comments_survive_reruns(project: Path, packag
             "Many of the products are highly specialised and only cover niches.",
     }  # fmt: skip
     poedit_review(path, approved, comment="checked with the press office")
-    assert run(project, "--to", "en", "--dir", str(packages)).exit_code == 0
+    assert run(project, "--to", "en", "--dir", str(packages)).exit_code == FINDINGS
     msgfmt_check(path)
     po = polib.pofile(str(path))
     for msgid, msgstr in approved.items():
@@ -244,12 +249,12 @@ def test_translation_memory_reuses_reviewed_work(project: Path) -> None:
 
 
 def test_a_reviewers_unapproved_edit_is_kept(project: Path, packages: Path) -> None:
-    assert run(project, "--to", "en", "--dir", str(packages)).exit_code == 0
+    assert run(project, "--to", "en", "--dir", str(packages)).exit_code == FINDINGS
     path = po_path(project, "en")
     po = polib.pofile(str(path))
     po.find("PRESSEMITTEILUNG").msgstr = "Press statement (draft)"
     po.save()
-    assert run(project, "--to", "en", "--dir", str(packages)).exit_code == 0
+    assert run(project, "--to", "en", "--dir", str(packages)).exit_code == FINDINGS
     entry = polib.pofile(str(path)).find("PRESSEMITTEILUNG")
     assert entry.msgstr == "Press statement (draft)" and "fuzzy" in entry.flags
 
@@ -278,7 +283,7 @@ def test_a_second_run_is_refused_while_one_holds_the_lock(project: Path) -> None
 
 
 def test_status_counts_reviewed_suggested_untranslated(project: Path, packages: Path) -> None:
-    assert run(project, "--to", "en", "--dir", str(packages)).exit_code == 0
+    assert run(project, "--to", "en", "--dir", str(packages)).exit_code == FINDINGS
     poedit_review(po_path(project, "en"), {"PRESSEMITTEILUNG": "PRESS RELEASE"})
     result = CliRunner().invoke(app, ["status", "--project", str(project), "--json"])
     assert result.exit_code == 0

@@ -151,7 +151,7 @@ def test_check_command_on_po_files_and_findings_in_the_next_run(tmp_path) -> Non
     assert only.exit_code == 0
     assert {json.loads(line)["check"] for line in only.stdout.splitlines()} == {"punctuation"}
     assert runner.invoke(app, ["check", str(path), "--skip", "nope", *project]).exit_code == 2
-    assert runner.invoke(app, ["run", *project, "--to", "en"]).exit_code == 0
+    assert runner.invoke(app, ["run", *project, "--to", "en"]).exit_code == 1  # QA errors
     entry = polib.pofile(str(path)).find(entry.msgid)
     assert "qa warning [punctuation]: ends with no final punctuation" in entry.comment
     assert entry.tcomment == "reviewer: keep it short"

@@ -163,6 +163,14 @@ class Engine:
         models = ", ".join(f"{p.pair} {p.version}" for p in packages)
         return f"Argos {models} ({self.options.compute_type}, beam {self.options.beam_size})"
 
+    def route_fingerprint(self, source: str, target: str) -> str:
+        """Identifies the models along the route without loading them; "" if there is none."""
+        try:
+            pairs = self.route(source, target)
+        except ModelError:
+            return ""
+        return "|".join(_fingerprint(self._installed[pair]) for pair in pairs)
+
     def installed_pairs(self) -> list[tuple[str, str]]:
         return sorted(self._installed)
 

@@ -9,6 +9,8 @@ content changes, so a re-run with nothing new rewrites nothing, timestamps inclu
 from __future__ import annotations
 
 import json
+import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -65,9 +67,10 @@ class LanguageResult:
     release: Path
     language: str
     po_file: Path
-    written: bool
+    written: bool  # with a dry run: would be written
     stats: MergeStats
-    error: str = ""
+    qa_errors: int = 0
+    qa_warnings: int = 0
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,20 @@ class ExportReport:
     templates_written: int
     missing_models: dict[str, str] = field(default_factory=dict)  # language → fix
     failures: tuple[str, ...] = ()
+    mt_new: int = 0  # segments the models translated
+    mt_cached: int = 0  # segments found in the translation cache
+    mt_wanted: int = 0  # segments that needed MT (translated or not)
+    seconds: dict[str, float] = field(default_factory=dict)  # time per stage
+
+
+class _Clock:
+    """Adds up the time spent in each stage."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    def add(self, stage: str, started: float) -> None:
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - started
 
 
 def export(
@@ -87,14 +104,27 @@ def export(
     tm_threshold: float = DEFAULT_TM_THRESHOLD,
     progress: Callable[[str, int, int], None] | None = None,
     now: datetime | None = None,
+    templates: bool = True,
+    dry_run: bool = False,
 ) -> ExportReport:
-    """Write the POT and PO files of ``releases`` for ``languages``."""
+    """Write the POT and PO files of ``releases`` for ``languages``.
+
+    With ``dry_run`` nothing is written and nothing is translated: the report says what
+    would change and how many segments would need machine translation.
+    """
     now = now or datetime.now(UTC)
-    templates = sum(_write_template(layout, release, now) for release in releases)
+    clock = _Clock()
+    started = time.perf_counter()
+    written_templates = 0
+    if templates:
+        written_templates = sum(_write_template(layout, r, now, dry_run) for r in releases)
+    clock.add("write", started)
     results: list[LanguageResult] = []
     missing: dict[str, str] = {}
     failures: list[str] = []
+    counts = Counter[str]()
     for language in languages:
+        started = time.perf_counter()
         existing: dict[Path, Catalog] = {}
         for release in releases:
             path = layout.po_file(language, release.stem)
@@ -103,20 +133,37 @@ def export(
             except PipelineError as error:
                 failures.append(error.message)
         tm = TranslationMemory.from_catalogs(_language_catalogs(layout, language))
+        clock.add("read", started)
+        started = time.perf_counter()
         usable = [release for release in releases if release.path in existing]
         units_by_release = {
             release.path: _units(release, language, matcher, layout.root) for release in usable
         }
+        clock.add("glossary", started)
+        started = time.perf_counter()
         machine = _machine_translations(
-            usable, units_by_release, existing, tm, language, engine, matcher, missing, progress
-        )
+            usable, units_by_release, existing, tm, language, None if dry_run else engine,
+            matcher, missing, progress, counts,
+        )  # fmt: skip
+        clock.add("mt", started)
+        started = time.perf_counter()
         for release in usable:
             result = _write_language(
                 layout, release, language, matcher, units_by_release[release.path],
-                existing[release.path], tm, machine, tm_threshold, now,
+                existing[release.path], tm, machine, tm_threshold, now, dry_run,
             )  # fmt: skip
             results.append(result)
-    return ExportReport(tuple(results), templates, missing, tuple(failures))
+        clock.add("merge", started)
+    return ExportReport(
+        tuple(results),
+        written_templates,
+        missing,
+        tuple(failures),
+        mt_new=counts["new"],
+        mt_cached=counts["cached"],
+        mt_wanted=counts["wanted"],
+        seconds=clock.seconds,
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -214,6 +261,7 @@ def _machine_translations(
     matcher: Matcher | None,
     missing: dict[str, str],
     progress: Callable[[str, int, int], None] | None,
+    counts: Counter[str],
 ) -> dict[str, tuple[SegmentTranslation, str]]:
     """msgid → (translation, engine description) for every segment that needs MT."""
     wanted: dict[str, Segment] = {}
@@ -222,6 +270,7 @@ def _machine_translations(
         for draft in units[release.path]:
             if _needs_mt(draft, existing[release.path], tm, own):
                 wanted.setdefault(draft.msgid, draft.segments[0])
+    counts["wanted"] += len(wanted)
     if not wanted or engine is None:
         return {}
     try:
@@ -242,6 +291,8 @@ def _machine_translations(
     translated = translate_segments(
         engine, segments, SOURCE_LANGUAGE, language, advance, matcher=matcher
     )
+    counts["cached"] += sum(result.cached for result in translated)
+    counts["new"] += sum(not result.cached for result in translated)
     pairs = zip(segments, translated, strict=True)
     return {segment.text: (result, description) for segment, result in pairs}
 
@@ -261,6 +312,7 @@ def _write_language(
     machine: dict[str, tuple[SegmentTranslation, str]],
     tm_threshold: float,
     now: datetime,
+    dry_run: bool = False,
 ) -> LanguageResult:
     po_path = layout.po_file(language, release.stem)
     sidecar = layout.suggestions_file(language, release.stem)
@@ -290,9 +342,16 @@ def _write_language(
         or (f"{LANGUAGE_NAMES.get(language, language)} translation of {release.path.name}.",),
     )
     text = _with_header(catalog, existing, language, release, now)
-    written = atomic_write(po_path, text.encode("utf-8"))
-    _record_suggestions(sidecar, recorded, units, entries, now)
-    return LanguageResult(release.path, language, po_path, written, stats)
+    qa = Counter(line.split(" ", 2)[1] for e in entries for line in e.extracted
+                 if line.startswith("qa ") and not e.obsolete)  # fmt: skip
+    if dry_run:
+        written = not po_path.is_file() or po_path.read_bytes() != text.encode("utf-8")
+    else:
+        written = atomic_write(po_path, text.encode("utf-8"))
+        _record_suggestions(sidecar, recorded, units, entries, now)
+    return LanguageResult(
+        release.path, language, po_path, written, stats, qa["error"], qa["warning"]
+    )
 
 
 def _suggest(
@@ -382,7 +441,7 @@ def _same_body(new: Catalog, old: Catalog) -> bool:
 # The template
 
 
-def _write_template(layout: Layout, release: Release, now: datetime) -> bool:
+def _write_template(layout: Layout, release: Release, now: datetime, dry_run: bool) -> bool:
     path = layout.pot_file(release.stem)
     drafts = _units(release, "", None, layout.root)
     entries = tuple(Entry(d.msgid, "", d.msgctxt, (), d.references, d.comments) for d in drafts)
@@ -403,7 +462,10 @@ def _write_template(layout: Layout, release: Release, now: datetime) -> bool:
     template = Catalog(header, entries, (f"Template for {release.path.name}.",), True)
     if existing is not None and existing.entries == template.entries:
         header["POT-Creation-Date"] = existing.header.get("POT-Creation-Date", "")
-    return atomic_write(path, render(replace(template, header=header)).encode("utf-8"))
+    data = render(replace(template, header=header)).encode("utf-8")
+    if dry_run:
+        return not path.is_file() or path.read_bytes() != data
+    return atomic_write(path, data)
 
 
 def _read_if_valid(path: Path) -> Catalog | None:
