@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -156,6 +157,7 @@ class Engine:
         self.cache = cache
         self._installed = {(p.from_code, p.to_code): p for p in list_packages(self.packages_dir)}
         self._loaded: dict[tuple[str, str], _LoadedModel] = {}
+        self.decode_seconds = 0.0  # time spent inside the models (translate_batch)
 
     def describe(self, source: str, target: str) -> str:
         """The models along the route, for the record: "de→en 1.9, en→fr 1.9 (int8, beam 4)"."""
@@ -379,6 +381,7 @@ class Engine:
         """Best hypothesis per input: tokens, or (tokens, attention) when asked for."""
         limit = self._length_limit(max((len(tokens) for tokens in batch), default=0))
         prefix = [[model.target_prefix] for _ in batch] if model.target_prefix else None
+        started = time.perf_counter()
         while True:
             positions = model.max_positions
             try:
@@ -400,6 +403,7 @@ class Engine:
                 if not found or positions is not None:
                     raise
                 model.max_positions = int(found.group(1))
+        self.decode_seconds += time.perf_counter() - started
         if attention:
             return [(list(r.hypotheses[0]), r.attention[0]) for r in results]
         return [list(result.hypotheses[0]) for result in results]

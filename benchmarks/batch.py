@@ -1,0 +1,122 @@
+"""Benchmark: a batch run over many releases, then re-runs (incremental, idempotent).
+
+    python benchmarks/batch.py [--releases 200] [--languages en,fr]
+
+A temporary project with N generated releases (benchmarks/corpus.py) and the project's
+radiology glossary, translated with the tiny test packages (tests/data/argos, de→en and
+en→fr; fr pivots through en). Three runs in this process, each through the library
+entry point that `pipeline run` uses:
+
+  1. first run: everything is segmented, matched, translated and written;
+  2. re-run with nothing changed;
+  3. re-run after editing one paragraph in 10 releases.
+
+Printed: the time of each run, new translations and cache hits, and the ratios
+first / unchanged re-run (goal ≥ 20×) and time outside model decoding / total on the
+first run (goal ≤ 15%; decoding = time inside CTranslate2's translate_batch). Timings are
+printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from corpus import generate_releases
+
+from pipeline.glossary.csvio import load_glossary
+from pipeline.glossary.match import Matcher
+from pipeline.layout import Layout
+from pipeline.mt.cache import TranslationCache
+from pipeline.mt.engine import DecodingOptions, Engine
+from pipeline.mt.packages import install_file
+from pipeline.run import RunSettings, run, settings_key
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ROOT / "tests" / "data" / "argos"
+GLOSSARY = ROOT / "glossaries" / "radiology.csv"
+
+
+def timed_run(layout: Layout, languages: list[str], packages: Path, matcher: Matcher) -> dict:  # type: ignore[type-arg]
+    with TranslationCache(layout.cache) as cache:
+        engine = Engine(packages, DecodingOptions(), cache)
+        settings = RunSettings(
+            languages=tuple(languages),
+            settings_key=settings_key(
+                [ROOT / "glossaries" / "radiology.csv"], {}, engine, languages
+            ),
+        )
+        start = time.perf_counter()
+        report = run(layout, [layout.releases], settings, engine, matcher)
+        seconds = time.perf_counter() - start
+    exported = report.export
+    return {
+        "seconds": seconds,
+        "decode": engine.decode_seconds,
+        "segments": sum(r.segments for r in report.results),
+        "unchanged": len(report.unchanged),
+        "new_mt": exported.mt_new if exported else 0,
+        "cached": exported.mt_cached if exported else 0,
+        "stages": report.seconds,
+        "failures": len(report.failures),
+    }
+
+
+def edit_paragraphs(releases: list[Path], count: int) -> None:
+    for path in releases[:count]:
+        text = path.read_text(encoding="utf-8")
+        paragraphs = text.split("\n\n")
+        index = next(i for i, p in enumerate(paragraphs) if len(p) > 80 and not p.startswith("#"))
+        paragraphs[index] = paragraphs[index].replace(" die ", " die neue ", 1) + " Neu ergänzt."
+        path.write_text("\n\n".join(paragraphs), encoding="utf-8")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--releases", type=int, default=200)
+    parser.add_argument("--languages", default="en,fr")
+    args = parser.parse_args()
+    languages = args.languages.split(",")
+    scratch = Path(tempfile.mkdtemp(prefix="batch-bench-"))
+    layout = Layout(scratch)
+    layout.releases.mkdir(parents=True)
+    paths = []
+    for number, text in enumerate(generate_releases(args.releases, seed=11)):
+        path = layout.releases / f"release-{number:04d}.md"
+        path.write_text(text, encoding="utf-8")
+        paths.append(path)
+    packages = scratch / "packages"
+    for name in ("translate-de_en-test", "translate-en_fr-test"):
+        install_file(PACKAGES / f"{name}.argosmodel", packages)
+    matcher = Matcher(load_glossary(ROOT / "glossaries" / "radiology.csv"))
+
+    first = timed_run(layout, languages, packages, matcher)
+    unchanged = timed_run(layout, languages, packages, matcher)
+    edit_paragraphs(paths, 10)
+    edited = timed_run(layout, languages, packages, matcher)
+
+    print(f"project: {args.releases} releases, languages {', '.join(languages)}, {scratch}")
+    print(f"{'run':28} {'seconds':>8} {'segments':>9} {'skipped':>8} {'new MT':>7} {'cached':>7}")
+    for name, result in (("1 first run", first), ("2 nothing changed", unchanged),
+                         ("3 one paragraph in 10 edited", edited)):  # fmt: skip
+        print(
+            f"{name:28} {result['seconds']:8.2f} {result['segments']:9d} {result['unchanged']:8d} "
+            f"{result['new_mt']:7d} {result['cached']:7d}"
+        )
+    outside = first["seconds"] - first["decode"]
+    print("first run by stage: " + ", ".join(f"{k} {v:.2f} s" for k, v in first["stages"].items()))
+    print(
+        f"first run / unchanged re-run: {first['seconds'] / unchanged['seconds']:.0f}× (goal ≥ 20×)"
+    )
+    print(
+        f"time outside model decoding on the first run: {outside:.2f} s of "
+        f"{first['seconds']:.2f} s = {100 * outside / first['seconds']:.1f}% (goal ≤ 15%)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
