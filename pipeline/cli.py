@@ -32,6 +32,7 @@ from pipeline.po.build import build_release
 from pipeline.po.status import review_status
 from pipeline.qa.checks import CHECKS, Finding, Selection, check_entries, check_po_file
 from pipeline.qa.quality import collect_pairs, quality_report
+from pipeline.qa.report import build_report, write_report
 from pipeline.run import RunReport, RunSettings, segment_release, settings_key
 from pipeline.run import run as run_job
 from pipeline.segment import Level, Segment, load_rules
@@ -700,6 +701,38 @@ def quality(
         for item in report.corrections:
             table.add_row(item.machine, item.approved, str(item.count), item.example)
         stdout.print(table)
+
+
+@app.command()
+@reports_errors
+def report(
+    project: ProjectOption = Path("."),
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="Only these languages, comma-separated.")
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Where to write (default out/report.html)."),
+    ] = None,
+    glossary: GlossaryOption = None,
+) -> None:
+    """Write one self-contained HTML review report: source and translation side by side,
+    state, glossary terms and QA findings per segment, progress per language.
+
+    Example: pipeline report --lang en -o review.html
+    """
+    config = load_config(project)
+    layout = Layout(config.root, config.locales, config.output)
+    languages = _language_codes(lang) if lang else None
+    glossary_files = glossary or _configured_glossaries(config)
+    matcher = Matcher(load_termbase(glossary_paths(glossary_files))) if glossary_files else None
+    findings = []
+    for path in _po_files([layout.locales] if layout.locales.is_dir() else []):
+        if languages is None or path.parent.name in languages:
+            findings.extend(check_po_file(path, matcher))
+    html = build_report(layout, matcher, findings, languages)
+    written = write_report(layout, html, output)
+    stdout.print(f"wrote {written} ({len(findings)} QA findings)")
 
 
 @app.command()

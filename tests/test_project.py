@@ -36,3 +36,20 @@ def test_ruff(arguments: list[str]) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_written_files_get_normal_permissions(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    from pipeline.files import atomic_write
+
+    umask = os.umask(0o022)
+    try:
+        atomic_write(tmp_path / "new.txt", b"x")
+        assert (tmp_path / "new.txt").stat().st_mode & 0o777 == 0o644
+        (tmp_path / "kept.txt").write_bytes(b"a")
+        (tmp_path / "kept.txt").chmod(0o640)
+        atomic_write(tmp_path / "kept.txt", b"b")
+        assert (tmp_path / "kept.txt").stat().st_mode & 0o777 == 0o640
+    finally:
+        os.umask(umask)
