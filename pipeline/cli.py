@@ -716,8 +716,9 @@ def report(
     ] = None,
     glossary: GlossaryOption = None,
 ) -> None:
-    """Write one self-contained HTML review report: source and translation side by side,
-    state, glossary terms and QA findings per segment, progress per language.
+    """Write a self-contained HTML review report with QA findings per segment.
+
+    Source and translation side by side, state, glossary terms, progress per language.
 
     Example: pipeline report --lang en -o review.html
     """
