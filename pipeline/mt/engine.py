@@ -25,6 +25,7 @@ from pipeline.mt.protect import PLACEHOLDER, Retry
 
 PIVOT = "en"
 _POSITIONS = re.compile(r"positions >= (\d+)")
+_STRAY_BRACKET = re.compile(r"⟦(?!\d+⟧)|(?<![⟦\d])⟧|(?<=[^⟦\d]\d)⟧(?<!⟦\d⟧)")
 SHOWN_AS_TEXT = "shown as plain text"
 ALIGNED = "re-inserted by attention alignment"
 
@@ -422,6 +423,7 @@ def _with_anchors(text: str, anchors: list[Anchor]) -> str:
         return placeholder
 
     text = PLACEHOLDER.sub(keep_first_expected, text)
+    text = _STRAY_BRACKET.sub("", text)
     missing = [anchor.placeholder for anchor in anchors if anchor.placeholder not in text]
     return " ".join([text, *missing]).strip() if missing else text
 
