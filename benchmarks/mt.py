@@ -92,7 +92,7 @@ def best_floor(ctranslate2, model: Path, tokens: list[list[str]], options) -> tu
             inter_threads=inter,
             intra_threads=intra,
         )
-        for batch_tokens in (1024, 4096):
+        for batch_tokens in (1024, 2048, 4096):
 
             def run(translator=translator, batch_tokens=batch_tokens) -> object:  # type: ignore[no-untyped-def]
                 return translator.translate_batch(

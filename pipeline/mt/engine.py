@@ -24,6 +24,9 @@ from pipeline.mt.packages import ModelError, PackageInfo, list_packages
 from pipeline.mt.protect import PLACEHOLDER, Retry
 
 PIVOT = "en"
+# translate_batch gets this many token batches per worker at once: CTranslate2 cuts the
+# call into batches again and decodes them in parallel on its inter_threads workers.
+BATCHES_PER_CALL = 4
 _POSITIONS = re.compile(r"positions >= (\d+)")
 _STRAY_BRACKET = re.compile(r"⟦(?!\d+⟧)|(?<![⟦\d])⟧|(?<=[^⟦\d]\d)⟧(?<!⟦\d⟧)")
 SHOWN_AS_TEXT = "shown as plain text"
@@ -37,9 +40,9 @@ class DecodingOptions:
     beam_size: int = 4
     length_penalty: float = 0.2  # as Argos Translate uses it
     compute_type: str = "int8"
-    inter_threads: int = 1
-    intra_threads: int = 2
-    max_batch_tokens: int = 4096  # source tokens × sentences per translate_batch call
+    inter_threads: int = 2  # batches decoded in parallel
+    intra_threads: int = 1  # threads within one batch
+    max_batch_tokens: int = 2048  # source tokens × sentences per batch
     max_length_ratio: float = 3.0  # output tokens per source token, before the guard stops it
     max_length_extra: int = 16
     retry_no_repeat_ngram_size: int = 3  # used when the first output runs away
@@ -311,7 +314,8 @@ class Engine:
         tokens = [model.encode(text) for text in texts]
         results: list[list[str]] = [[] for _ in texts]
         notes: dict[int, str] = {}
-        for batch in token_batches([len(t) for t in tokens], self.options.max_batch_tokens):
+        batches = token_batches([len(t) for t in tokens], self.options.max_batch_tokens)
+        for batch in _chunks(batches, BATCHES_PER_CALL * max(self.options.inter_threads, 1)):
             outputs = self._run_batch(model, [tokens[i] for i in batch], no_repeat=0)
             runaway = [i for i, out in zip(batch, outputs, strict=True) if _runaway(out, tokens[i])]
             for index, output in zip(batch, outputs, strict=True):
@@ -392,6 +396,8 @@ class Engine:
                     beam_size=self.options.beam_size,
                     length_penalty=self.options.length_penalty,
                     max_decoding_length=min(limit, positions - 1) if positions else limit,
+                    max_batch_size=self.options.max_batch_tokens,
+                    batch_type="tokens",
                     max_input_length=positions or 1024,
                     replace_unknowns=True,
                     no_repeat_ngram_size=no_repeat,
@@ -435,6 +441,14 @@ def _placeholders(text: str) -> Counter[str]:
 def _runaway(output: list[str], source: list[str]) -> bool:
     """Repetition the source does not have, or an output that ran to the length limit."""
     return has_runaway_repetition(output) and not has_runaway_repetition(source)
+
+
+def _chunks(batches: list[list[int]], size: int) -> list[list[int]]:
+    """Consecutive token batches joined, so one call feeds all of CTranslate2's workers."""
+    return [
+        [index for batch in batches[start : start + size] for index in batch]
+        for start in range(0, len(batches), size)
+    ]
 
 
 def token_batches(lengths: Sequence[int], max_tokens: int) -> list[list[int]]:
