@@ -155,7 +155,9 @@ def run(
         float | None, typer.Option(min=0.0, max=1.0, help="Similarity for fuzzy TM matches.")
     ] = None,
     beam_size: Annotated[int | None, typer.Option(min=1, help="Beam size.")] = None,
-    threads: Annotated[int | None, typer.Option(min=0, help="Threads per model.")] = None,
+    threads: Annotated[
+        int | None, typer.Option(min=1, help="Batches decoded in parallel, one thread each.")
+    ] = None,
     level: Annotated[
         Level | None, typer.Option("--level", help="sentence or paragraph segments.")
     ] = None,
@@ -179,7 +181,7 @@ def run(
     options = DecodingOptions(
         beam_size=beam_size or config.beam_size,
         compute_type=config.compute_type,
-        intra_threads=config.threads if threads is None else threads,
+        inter_threads=max(config.threads if threads is None else threads, 1),
         max_batch_tokens=config.batch_tokens,
     )
     directory = models_dir or (config.path(config.models_dir) if config.models_dir else None)
@@ -749,8 +751,12 @@ def translate(
     models_dir: ModelsDirOption = None,
     beam_size: Annotated[int, typer.Option(min=1, help="Beam size.")] = 4,
     compute_type: Annotated[str, typer.Option(help="int8, float32, … (CTranslate2).")] = "int8",
-    threads: Annotated[int, typer.Option(min=0, help="Threads per model (0 = all).")] = 2,
-    batch_tokens: Annotated[int, typer.Option(min=1, help="Tokens per batch.")] = 4096,
+    threads: Annotated[
+        int, typer.Option(min=1, help="Batches decoded in parallel, one thread each.")
+    ] = DecodingOptions.inter_threads,
+    batch_tokens: Annotated[
+        int, typer.Option(min=1, help="Tokens per batch.")
+    ] = DecodingOptions.max_batch_tokens,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not use the cache.")] = False,
     level: LevelOption = Level.SENTENCE,
     encoding: EncodingOption = "utf-8",
@@ -774,7 +780,7 @@ def translate(
     options = DecodingOptions(
         beam_size=beam_size,
         compute_type=compute_type,
-        intra_threads=threads,
+        inter_threads=threads,
         max_batch_tokens=batch_tokens,
     )
     segmented = [segment_release(path, level, load_rules(), encoding) for path in files]
