@@ -176,6 +176,18 @@ def main() -> int:
         rows.append(("(c) our engine, empty cache", seconds))
         seconds, warm = timed(lambda: engine.translate(segments, source, target))
         rows.append(("(d) our engine, warm cache", seconds))
+    guarded = sum(bool(result.warnings) for result in cold)  # type: ignore[attr-defined]
+    # The guards decode again (repetition) or cut (length); with random weights they fire
+    # often. (c') shows the engine's own overhead with them off, like the floor.
+    unguarded = Engine(
+        store,
+        DecodingOptions(
+            retry_no_repeat_ngram_size=0, max_length_ratio=10, max_length_extra=256
+        ),  # fmt: skip
+    )
+    unguarded.translate(segments[:1], source, target)
+    seconds, plain = timed(lambda: unguarded.translate(segments, source, target))
+    rows.append(("(c') our engine, guards off, no cache", seconds))
 
     table = Table(title="Machine translation throughput")
     table.add_column("variant")
@@ -184,11 +196,16 @@ def main() -> int:
     for name, seconds in rows:
         table.add_row(name, f"{seconds:.3f}", f"{len(segments) / seconds:.1f}")
     console.print(table)
-    a, a_best, b, c, d = (len(segments) / seconds for _, seconds in rows)
+    a, a_best, b, c, d, c_plain = (len(segments) / seconds for _, seconds in rows)
     console.print(f"(c) / (a) at Argos defaults:   {c / a:.1f}×  (goal ≥ 3×)")
     console.print(f"(c) / (a') at intra_threads=1: {c / a_best:.1f}×  (goal ≥ 1.5×)")
     console.print(f"(b) / (c) floor vs engine:     {b / c:.2f}×  (goal ≤ 1.15×)")
     console.print(f"(d) / (c) warm vs empty cache: {d / c:.0f}×  (goal ≥ 50×)")
+    console.print(f"(b) / (c') floor vs engine without guards: {b / c_plain:.2f}×")
+    console.print(f"segments where a guard fired in (c): {guarded}/{len(segments)}")
+    plain_texts = [result.text for result in plain]  # type: ignore[attr-defined]
+    same_plain = sum(x == y for x, y in zip(argos_default, plain_texts, strict=True))  # type: ignore[arg-type]
+    console.print(f"identical outputs (a) vs (c'): {same_plain}/{len(segments)}")
     cold_texts = [result.text for result in cold]  # type: ignore[attr-defined]
     same = sum(a == c for a, c in zip(argos_default, cold_texts, strict=True))  # type: ignore[arg-type]
     console.print(f"identical outputs (a) vs (c): {same}/{len(segments)}")

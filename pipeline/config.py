@@ -41,7 +41,7 @@ models_dir = ""             # empty: Argos Translate's own package directory
 beam_size = 4
 compute_type = "int8"       # int8, float32, int8_float32, …
 threads = 2                 # batches decoded in parallel, one thread each
-batch_tokens = 2048         # source tokens per batch
+batch_tokens = 1024         # source tokens per batch
 cache = true                # .pipeline/mt-cache.sqlite3
 require_mt = false          # true: a missing model is an error (unattended jobs)
 
@@ -65,7 +65,7 @@ class Config:
     beam_size: int = 4
     compute_type: str = "int8"
     threads: int = 2
-    batch_tokens: int = 2048
+    batch_tokens: int = 1024
     cache: bool = True
     require_mt: bool = False
     tm_threshold: float = 0.75

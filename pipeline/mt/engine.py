@@ -42,10 +42,10 @@ class DecodingOptions:
     compute_type: str = "int8"
     inter_threads: int = 2  # batches decoded in parallel
     intra_threads: int = 1  # threads within one batch
-    max_batch_tokens: int = 2048  # source tokens × sentences per batch
+    max_batch_tokens: int = 1024  # source tokens × sentences per batch
     max_length_ratio: float = 3.0  # output tokens per source token, before the guard stops it
     max_length_extra: int = 16
-    retry_no_repeat_ngram_size: int = 3  # used when the first output runs away
+    retry_no_repeat_ngram_size: int = 3  # used when the first output runs away; 0: no retry
 
     def cache_fields(self) -> dict[str, object]:
         """The options that change the output (threads and batching do not)."""
@@ -317,7 +317,11 @@ class Engine:
         batches = token_batches([len(t) for t in tokens], self.options.max_batch_tokens)
         for batch in _chunks(batches, BATCHES_PER_CALL * max(self.options.inter_threads, 1)):
             outputs = self._run_batch(model, [tokens[i] for i in batch], no_repeat=0)
-            runaway = [i for i, out in zip(batch, outputs, strict=True) if _runaway(out, tokens[i])]
+            runaway = [
+                i
+                for i, out in zip(batch, outputs, strict=True)
+                if self.options.retry_no_repeat_ngram_size and _runaway(out, tokens[i])
+            ]
             for index, output in zip(batch, outputs, strict=True):
                 results[index] = output
                 if model.max_positions and len(tokens[index]) > model.max_positions:
