@@ -116,12 +116,18 @@ class Matcher:
         for pattern, bucket in entries.items():
             self._automaton.add_word(pattern, tuple(bucket))
         self._empty = not entries
+        self._found: dict[str, list[TermHit]] = {}
         if not self._empty:
             self._automaton.make_automaton()
 
     def find(self, text: str) -> list[TermHit]:
         """Every term in ``text``, longest first where they overlap, in text order."""
-        return self.resolve(self.find_all(text))
+        # A run asks for the same segment several times (comments, MT, QA, per language).
+        if text not in self._found:
+            if len(self._found) > 50_000:
+                self._found.clear()
+            self._found[text] = self.resolve(self.find_all(text))
+        return list(self._found[text])
 
     @staticmethod
     def resolve(candidates: list[TermHit]) -> list[TermHit]:

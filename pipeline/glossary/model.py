@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 SOURCE_LANGUAGE = "de"
@@ -94,7 +95,14 @@ class Termbase:
         return list(seen)
 
     def get(self, concept_id: str) -> Concept | None:
-        return next((c for c in self.concepts if c.id == concept_id), None)
+        return self._by_id.get(concept_id)
+
+    @cached_property
+    def _by_id(self) -> dict[str, Concept]:
+        index: dict[str, Concept] = {}
+        for concept in self.concepts:
+            index.setdefault(concept.id, concept)
+        return index
 
     def fingerprint(self, concept_id: str) -> str:
         """What changes when the concept's entry changes (for cache keys)."""

@@ -136,13 +136,14 @@ def _fingerprint(package: PackageInfo) -> str:
 
 def has_runaway_repetition(tokens: Sequence[str], max_repeats: int = 3) -> bool:
     """True when some n-gram (n ≤ 4) repeats more than ``max_repeats`` times in a row."""
+    # An n-gram repeats k + 1 times in a row exactly where n·k tokens in a row each equal
+    # the token n places before them.
     for size in range(1, 5):
-        for start in range(len(tokens) - size * (max_repeats + 1) + 1):
-            gram = tokens[start : start + size]
-            if all(
-                tokens[start + size * k : start + size * (k + 1)] == gram
-                for k in range(1, max_repeats + 1)
-            ):
+        needed = size * max_repeats
+        run = 0
+        for index in range(size, len(tokens)):
+            run = run + 1 if tokens[index] == tokens[index - size] else 0
+            if run >= needed:
                 return True
     return False
 

@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 PLACEHOLDER = re.compile(r"⟦(\d+)⟧")
 _LOOSE_PLACEHOLDER = re.compile(r"⟦\s*(\d+)\s*⟧")  # models sometimes space them out
@@ -95,12 +96,17 @@ class Restored:
 
 def find_protected(text: str) -> list[tuple[int, int]]:
     """Spans of URLs, e-mail addresses and phone numbers in ``text``."""
+    return list(_protected_spans(text))
+
+
+@lru_cache(maxsize=65536)
+def _protected_spans(text: str) -> tuple[tuple[int, int], ...]:
     spans = [match.span() for match in URL_OR_EMAIL.finditer(text)]
     taken = _Taken(spans)
     for match in PHONE.finditer(text):
         if not taken.overlaps(*match.span()):
             spans.append(match.span())
-    return sorted(spans)
+    return tuple(sorted(spans))
 
 
 def mask(

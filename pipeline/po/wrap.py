@@ -9,6 +9,8 @@ compare the output with ``msgcat`` on real and generated releases.
 
 from __future__ import annotations
 
+import re
+
 PAGE_WIDTH = 79
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\a": "\\a",
             "\b": "\\b", "\f": "\\f", "\v": "\\v"}  # fmt: skip
@@ -18,8 +20,11 @@ _BEFORE = set("—|")
 _NEVER_BEFORE = set(")]}⟧.,:;!?/-%…\"'“”„«»’‘")
 
 
+_ESCAPE_TABLE = str.maketrans(_ESCAPES)
+
+
 def escape(text: str) -> str:
-    return "".join(_ESCAPES.get(char, char) for char in text)
+    return text.translate(_ESCAPE_TABLE)
 
 
 def _can_break(before: str, after: str) -> bool:
@@ -37,8 +42,47 @@ def _can_break(before: str, after: str) -> bool:
     return before in _AFTER_UNLESS_DIGIT and not after.isdigit()
 
 
+def _class(chars: str) -> str:
+    return "".join("\\" + char if char in "\\]-^" else char for char in chars)
+
+
+# The positions where _can_break allows a line to end, as one regular expression.
+_NEVER = _class("".join(sorted(_NEVER_BEFORE)))
+_BREAKS = re.compile(
+    "(?<= )(?! )"
+    r"|(?<=[)\]])(?=[(\[{])"
+    rf"|(?<=[^ ])(?=[{_class(''.join(sorted(_BEFORE)))}])"
+    rf"|(?<=[{_class(''.join(sorted(_AFTER_ALWAYS)))}])(?![ {_NEVER}{_class(''.join(_BEFORE))}])"
+    rf"|(?<=[{_class(''.join(sorted(_AFTER_UNLESS_DIGIT)))}])(?![ \d{_NEVER}])"
+)
+
+
 def _wrap_chunk(chunk: str, width: int) -> list[str]:
     """Greedy wrapping of one piece (no newline inside) into escaped lines ≤ width."""
+    whole = escape(chunk)
+    if len(whole) <= width:
+        return [whole]
+    if len(whole) != len(chunk):
+        return _wrap_escaped(chunk, width)  # escapes change widths: go character by character
+    lines: list[str] = []
+    start, last = 0, -1
+    for position in [m.start() for m in _BREAKS.finditer(chunk) if m.start() > 0] + [len(chunk)]:
+        while position - start > width:
+            if last > start:
+                lines.append(chunk[start:last])
+                start, last = last, -1
+                continue
+            if position < len(chunk):
+                lines.append(chunk[start:position])  # no earlier break: the line runs long
+                start = position
+            break
+        if start < position < len(chunk):
+            last = position
+    lines.append(chunk[start:])
+    return lines
+
+
+def _wrap_escaped(chunk: str, width: int) -> list[str]:
     lines: list[str] = []
     current: list[str] = []  # escaped characters of the current line
     used = 0

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pipeline.mt.protect import find_protected
 
@@ -70,6 +71,7 @@ def _decimal_only(parts: list[str], index: int) -> bool:
     return len(parts) == 3 and len(parts[0]) > 3
 
 
+@lru_cache(maxsize=16)
 def _month_pattern(language: str) -> re.Pattern[str]:
     names = "|".join(MONTHS.get(language, MONTHS["en"]) + MONTHS["en"])
     return re.compile(
@@ -85,7 +87,8 @@ def _without_protected(text: str) -> str:
     return text
 
 
-def _date_spans(text: str, language: str) -> list[tuple[int, int, Date]]:
+@lru_cache(maxsize=65536)
+def _date_spans(text: str, language: str) -> tuple[tuple[int, int, Date], ...]:
     spans = []
     for match in _NUMERIC_DATE.finditer(text):
         if match.group(5):
@@ -109,15 +112,15 @@ def _date_spans(text: str, language: str) -> list[tuple[int, int, Date]]:
         month = months.index(name.lower()) % 12 + 1
         spans.append((match.start(), match.end(), Date(int(year) if year else None, month,
                                                        int(day))))  # fmt: skip
-    return sorted(spans, key=lambda item: item[0])
+    return tuple(sorted(spans, key=lambda item: item[0]))
 
 
 def dates_in(text: str, language: str) -> list[Date]:
     return [date for _, _, date in _date_spans(_without_protected(text), language)]
 
 
-def numbers_in(text: str, language: str, skip_dates: bool = True) -> list[float]:
-    """Every number's value, dates and protected spans (URLs, phones) left out."""
+@lru_cache(maxsize=65536)
+def _numbers(text: str, language: str, skip_dates: bool) -> tuple[float, ...]:
     text = _without_protected(text)
     if skip_dates:
         for start, end, _ in _date_spans(text, language):
@@ -127,7 +130,12 @@ def numbers_in(text: str, language: str, skip_dates: bool = True) -> list[float]
         number = re.match(_NUMBER, match.group())
         if number:
             values.append(value_of(number.group()))
-    return values
+    return tuple(values)
+
+
+def numbers_in(text: str, language: str, skip_dates: bool = True) -> list[float]:
+    """Every number's value, dates and protected spans (URLs, phones) left out."""
+    return list(_numbers(text, language, skip_dates))
 
 
 def units_in(text: str, language: str) -> list[tuple[float, str]]:
