@@ -299,18 +299,25 @@ def _run_with_progress(
 ) -> RunReport:
     with progress_bar(RateColumn(), TimeRemainingColumn(), quiet=quiet) as progress:
         releases = find_releases(paths)
+        steps = len(releases) * (1 + len(settings.languages))  # segmenting, then each language
+        overall = progress.add_task("overall", total=steps)
         task = progress.add_task("segmenting", total=len(releases))
         tasks: dict[str, TaskID] = {}
 
         def segmented(path: Path) -> None:
             progress.update(task, advance=1, description=f"segmenting {path.name}")
+            progress.advance(overall)
 
         def translated(language: str, done: int, total: int) -> None:
             if language not in tasks:
                 tasks[language] = progress.add_task(f"translating de→{language}", total=total)
             progress.update(tasks[language], completed=done)
+            if done == total:
+                progress.advance(overall, len(releases))
 
-        return run_job(layout, releases, settings, engine, matcher, segmented, translated)
+        report = run_job(layout, releases, settings, engine, matcher, segmented, translated)
+        progress.update(overall, completed=steps)
+        return report
 
 
 def _run_totals(report: RunReport) -> dict[str, object]:
