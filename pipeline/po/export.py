@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 
 from pipeline import __version__
@@ -384,9 +385,14 @@ def _with_findings(entry: Entry, language: str, matcher: Matcher | None) -> Entr
     """QA findings on the entry's current translation, as machine comments."""
     if entry.obsolete or not entry.msgstr:
         return entry
-    findings = check_entries([(entry.msgid, entry.msgstr, entry.line)], language, matcher)
     kept = tuple(line for line in entry.extracted if not line.startswith("qa "))
-    return replace(entry, extracted=kept + comment_lines(findings))
+    return replace(entry, extracted=kept + _qa_lines(entry.msgid, entry.msgstr, language, matcher))
+
+
+@lru_cache(maxsize=100_000)
+def _qa_lines(source: str, target: str, language: str, matcher: Matcher | None) -> tuple[str, ...]:
+    """QA comments for a translation; boilerplate repeats across releases, so cached."""
+    return comment_lines(check_entries([(source, target, 0)], language, matcher))
 
 
 def _without_origin_if_kept(entry: Entry, units: list[Unit]) -> Entry:

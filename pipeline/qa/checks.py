@@ -276,7 +276,7 @@ class Quotes(Check):
 
     def problems(self, source: str, target: str, context: Context) -> list[str]:
         _, wrong = QUOTE_STYLES.get(context.language, ("", "„‚"))
-        marks = sorted({char for char in target if char in wrong})
+        marks = sorted(set(target) & set(wrong))
         if not marks:
             return []
         return [f"quotation mark {' '.join(marks)} is not used in {context.language}"]
