@@ -170,9 +170,8 @@ def run(
             on_translate, dry_run=settings.dry_run,
         )  # fmt: skip
         clock.update(exported.seconds)
-        failed = {Path(message.split(",")[0].split(":")[0]) for message in exported.failures}
         failures.extend(ReleaseFailure(Path(""), message) for message in exported.failures)
-        if not settings.dry_run and not failed:
+        if not settings.dry_run and not exported.failures:  # a broken PO file: look again
             _write_state(layout, settings, source_hashes, state)
     elif settings.languages and not settings.dry_run and not failures:
         _write_state(layout, settings, source_hashes, state)
