@@ -354,8 +354,6 @@ def _run_summary_dict(report: RunReport) -> dict[str, object]:
                 "blocks": result.blocks,
                 "segments": result.segments,
                 "words": result.words,
-                "output": str(result.output),
-                "written": result.written,
                 "warnings": list(result.warnings),
             }
             for result in report.results

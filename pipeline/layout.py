@@ -25,9 +25,6 @@ class Layout:
         """The translation cache (machine output only: safe to delete)."""
         return self.root / ".pipeline" / "mt-cache.sqlite3"
 
-    def segments_file(self, stem: str) -> Path:
-        return self.out / "segments" / f"{stem}.jsonl"
-
     @property
     def locales(self) -> Path:
         return self.root / self.locales_name

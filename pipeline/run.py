@@ -1,8 +1,8 @@
 """The main job: take every release of a project to PO files, incrementally.
 
-For each release: segment (also written as JSON Lines under out/segments/), then export
-POT and PO files for the target languages: glossary, machine translation and merge with
-what reviewers already approved (pipeline.po.export).
+For each release: segment, then export POT and PO files for the target languages:
+glossary, machine translation and merge with what reviewers already approved
+(pipeline.po.export).
 
 Runs are incremental. ``.pipeline/state.json`` remembers, from the last run, a hash of
 each release's source, a key for every setting that shapes the output (glossaries,
@@ -42,8 +42,6 @@ class ReleaseResult:
     blocks: int
     segments: int
     words: int
-    output: Path
-    written: bool  # False when the output already held the same bytes
     warnings: tuple[str, ...] = ()
 
 
@@ -83,16 +81,6 @@ def segment_release(
 ) -> SegmentedDocument:
     """Read one release and split it into segments."""
     return segment_document(read_document(path, encoding=encoding), level, rules)
-
-
-def segments_jsonl(segmented: SegmentedDocument) -> bytes:
-    """One JSON object per segment, one per line."""
-    file = str(segmented.document.path)
-    lines = [
-        json.dumps({"file": file, **segment.as_dict()}, ensure_ascii=False)
-        for segment in segmented.segments
-    ]
-    return "".join(line + "\n" for line in lines).encode("utf-8")
 
 
 def settings_key(
@@ -161,7 +149,7 @@ def run(
             source_hashes.pop(_key(layout, path), None)  # try it again next time
             continue
         documents.append(Release(path, segmented))
-        results.append(_segments_written(layout, path, segmented, settings.dry_run))
+        results.append(_release_result(path, segmented))
     clock["segment"] = time.perf_counter() - started
     exported = None
     if settings.languages and documents:
@@ -180,15 +168,7 @@ def run(
     )
 
 
-def _segments_written(
-    layout: Layout, path: Path, segmented: SegmentedDocument, dry_run: bool
-) -> ReleaseResult:
-    output = layout.segments_file(path.stem)
-    data = segments_jsonl(segmented)
-    if dry_run:
-        written = not output.is_file() or output.read_bytes() != data
-    else:
-        written = atomic_write(output, data)
+def _release_result(path: Path, segmented: SegmentedDocument) -> ReleaseResult:
     segments = segmented.segments
     return ReleaseResult(
         path=path,
@@ -196,8 +176,6 @@ def _segments_written(
         blocks=len(segmented.document.blocks),
         segments=len(segments),
         words=sum(segment.words for segment in segments),
-        output=output,
-        written=written,
         warnings=segmented.document.warnings,
     )
 

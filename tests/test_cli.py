@@ -109,18 +109,16 @@ def test_encoding_option(tmp_path: Path) -> None:
     ]
 
 
-def test_run_writes_segments_and_is_idempotent(project: Path) -> None:
-    result = runner.invoke(app, ["run", "--project", str(project), "--json"])
+def test_run_summarises_releases_and_skips_them_when_unchanged(project: Path) -> None:
+    result = runner.invoke(app, ["run", "--project", str(project), "--json", "--to", "en"])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert [r["segments"] for r in summary["releases"]] == [32, 2]
-    assert all(r["written"] for r in summary["releases"])
-    output = project / "out" / "segments" / f"{SAMPLE.stem}.jsonl"
-    assert len(output.read_text(encoding="utf-8").splitlines()) == 32
-    modified = output.stat().st_mtime_ns
-    again = json.loads(runner.invoke(app, ["run", "--project", str(project), "--json"]).stdout)
-    assert not any(r["written"] for r in again["releases"])
-    assert output.stat().st_mtime_ns == modified
+    assert (project / "locales" / "en" / f"{SAMPLE.stem}.po").is_file()
+    again = json.loads(
+        runner.invoke(app, ["run", "--project", str(project), "--json", "--to", "en"]).stdout
+    )
+    assert again["releases"] == [] and len(again["unchanged"]) == 2
 
 
 def test_run_reports_a_bad_release_and_processes_the_rest(project: Path) -> None:
@@ -131,7 +129,7 @@ def test_run_reports_a_bad_release_and_processes_the_rest(project: Path) -> None
     assert len(summary["releases"]) == 2
     assert "kaputt.md" in summary["errors"][0]["file"]
     assert "kaputt.md" in result.stderr
-    assert not (project / "out" / "segments" / "kaputt.jsonl").exists()
+    assert not (project / "locales" / "en" / "kaputt.po").exists()
 
 
 def test_run_table_summary(project: Path) -> None:
