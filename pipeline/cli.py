@@ -22,7 +22,7 @@ from pipeline.errors import InputError
 from pipeline.files import atomic_write, find_releases, project_lock
 from pipeline.glossary.maintain import load_termbase
 from pipeline.glossary.match import Matcher
-from pipeline.glossary_cli import DEFAULT_GLOSSARY, GlossaryOption, glossary_app, glossary_paths
+from pipeline.glossary_cli import GlossaryOption, glossary_app, glossary_paths
 from pipeline.layout import Layout
 from pipeline.mt import packages
 from pipeline.mt.cache import TranslationCache
@@ -817,11 +817,10 @@ def translate(
 
 
 def _project_matcher(project: Path, given: list[Path] | None) -> Matcher | None:
-    """The glossaries given, else the project's radiology termbase if it has one."""
-    if given:
-        return Matcher(load_termbase(glossary_paths(given)))
-    default = project / DEFAULT_GLOSSARY
-    return Matcher(load_termbase([default])) if default.is_file() else None
+    """The glossaries given, else those of pipeline.toml (by default the radiology
+    termbase, where the project has it)."""
+    paths = given or _configured_glossaries(load_config(project))
+    return Matcher(load_termbase(glossary_paths(paths))) if paths else None
 
 
 class RateColumn(ProgressColumn):
