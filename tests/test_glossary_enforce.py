@@ -166,3 +166,25 @@ def test_a_term_opening_the_sentence_gets_a_capital() -> None:
     assert restore(masked, "⟦1⟧ helps.", {1}).text == "Artificial intelligence helps."
     assert restore(masked, "It is ⟦1⟧.", {1}).text == "It is artificial intelligence."
     assert restore(masked, "⟦1⟧ helps.").text == "artificial intelligence helps."
+
+
+def test_translate_command_reports_the_terms(tmp_path: Path, engine: Engine) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    release = tmp_path / "r.md"
+    release.write_text("Julian Caspers leitet die Studie.\n", encoding="utf-8")
+    args = ["translate", str(release), "--to", "en", "--json", "--dir", str(engine.packages_dir),
+            "--glossary", str(TINY_GLOSSARY), "--project", str(tmp_path)]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    [record] = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(t["concept"], t["status"]) for t in record["terms"]] == [
+        ("caspers", "enforced"),
+        ("studie", "enforced"),
+    ]
+    plain = CliRunner().invoke(app, [*args, "--no-glossary"])
+    assert json.loads(plain.stdout.splitlines()[0])["terms"] == []
