@@ -135,8 +135,7 @@ def test_translate_without_packages_is_offline_and_clear(
 
 def test_runaway_repetition_is_decoded_again_and_noted(engine: Engine) -> None:
     text = (
-        "Die Tagung, das Team, die Gruppe, das Konsortium, die Studie, das Symposium, "
-        "das Institut."
+        "Die Tagung, das Team, die Gruppe, das Konsortium, die Studie, das Symposium, das Institut."
     )
     [result] = engine.translate([text], "de", "en")
     assert any("repetitive output" in warning for warning in result.warnings)
