@@ -70,6 +70,12 @@ def main_options(
     state["debug"] = debug
 
 
+ProjectOption = Annotated[
+    Path, typer.Option("--project", help="Project directory.", file_okay=False)
+]
+LangOption = Annotated[
+    str | None, typer.Option("--lang", help="Only these languages, comma-separated.")
+]
 LevelOption = Annotated[
     Level,
     typer.Option(
@@ -226,9 +232,7 @@ def run(
 @app.command()
 @reports_errors
 def init(
-    project: Annotated[
-        Path, typer.Option("--project", help="Project directory.", file_okay=False)
-    ] = Path("."),
+    project: ProjectOption = Path("."),
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write a commented default pipeline.toml.
@@ -240,11 +244,6 @@ def init(
         raise InputError("already exists", path=path, fix="edit it, or pass --force")
     atomic_write(path, DEFAULT_TOML.encode("utf-8"))
     stdout.print(f"wrote {path}")
-
-
-ProjectOption = Annotated[
-    Path, typer.Option("--project", help="Project directory.", file_okay=False)
-]
 
 
 def _configured_glossaries(config: Config) -> list[Path]:
@@ -423,12 +422,8 @@ def _print_run_summary(report: RunReport) -> None:
 @app.command()
 @reports_errors
 def status(
-    project: Annotated[
-        Path, typer.Option("--project", help="Project directory.", file_okay=False)
-    ] = Path("."),
-    lang: Annotated[
-        str | None, typer.Option("--lang", help="Only these languages, comma-separated.")
-    ] = None,
+    project: ProjectOption = Path("."),
+    lang: LangOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show review progress per release and language: reviewed, suggested, untranslated.
@@ -475,9 +470,7 @@ def build(
         bool,
         typer.Option("--draft", help="Use unreviewed suggestions too; the output is marked."),
     ] = False,
-    project: Annotated[
-        Path, typer.Option("--project", help="Project directory.", file_okay=False)
-    ] = Path("."),
+    project: ProjectOption = Path("."),
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     level: LevelOption = Level.SENTENCE,
     encoding: EncodingOption = "utf-8",
@@ -555,9 +548,7 @@ def check(
         typer.Option("--segments", help="Check fresh machine translations of releases instead."),
     ] = False,
     to: Annotated[str, typer.Option("--to", help="With --segments: target languages.")] = "en",
-    project: Annotated[
-        Path, typer.Option("--project", help="Project directory.", file_okay=False)
-    ] = Path("."),
+    project: ProjectOption = Path("."),
     glossary: GlossaryOption = None,
     models_dir: ModelsDirOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per finding.")] = False,
@@ -662,12 +653,8 @@ def _print_findings(findings: list[Finding]) -> None:
 @app.command()
 @reports_errors
 def quality(
-    project: Annotated[
-        Path, typer.Option("--project", help="Project directory.", file_okay=False)
-    ] = Path("."),
-    lang: Annotated[
-        str | None, typer.Option("--lang", help="Only these languages, comma-separated.")
-    ] = None,
+    project: ProjectOption = Path("."),
+    lang: LangOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Measure MT against what reviewers approved: chrF, TER, share accepted unchanged.
@@ -714,9 +701,7 @@ def quality(
 @reports_errors
 def report(
     project: ProjectOption = Path("."),
-    lang: Annotated[
-        str | None, typer.Option("--lang", help="Only these languages, comma-separated.")
-    ] = None,
+    lang: LangOption = None,
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="Where to write (default out/report.html)."),

@@ -237,7 +237,11 @@ def _read_state(layout: Layout) -> dict:  # type: ignore[type-arg]
         state = json.loads(layout.state.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    return state if isinstance(state, dict) and state.get("version") == STATE_VERSION else {}
+    if not isinstance(state, dict) or state.get("version") != STATE_VERSION:
+        return {}
+    if not all(isinstance(state.get(k), dict) for k in ("releases", "languages")):
+        return {}  # damaged: start over, as without a state file
+    return state
 
 
 def _write_state(

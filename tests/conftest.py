@@ -54,3 +54,24 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(socket.socket, "connect", guarded_connect)
     monkeypatch.setattr(socket.socket, "connect_ex", guarded_connect_ex)
+
+
+@pytest.fixture(scope="session")
+def tiny_packages(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny de→en and en→fr test packages, installed once (read-only for tests)."""
+    from pipeline.mt.packages import install_file
+
+    directory = tmp_path_factory.mktemp("packages")
+    for name in ("translate-de_en-test", "translate-en_fr-test"):
+        install_file(DATA / "argos" / f"{name}.argosmodel", directory)
+    return directory
+
+
+@pytest.fixture(scope="session")
+def dropper_packages(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The de→en package trained to drop placeholders, installed once."""
+    from pipeline.mt.packages import install_file
+
+    directory = tmp_path_factory.mktemp("dropper")
+    install_file(DATA / "argos" / "translate-de_en-dropper.argosmodel", directory)
+    return directory

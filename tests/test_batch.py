@@ -12,7 +12,6 @@ from typer.testing import CliRunner
 from pipeline.cli import app
 from pipeline.config import DEFAULT_TOML, load_config
 from pipeline.errors import InputError
-from pipeline.mt.packages import install_file
 from tests.conftest import DATA, ROOT
 
 TEMPLATE_RELEASE = """## Symposium
@@ -25,16 +24,8 @@ Die Tagung findet am 25.08.2024 in Zürich statt.
 """
 
 
-@pytest.fixture(scope="module")
-def packages(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    directory = tmp_path_factory.mktemp("packages")
-    for name in ("translate-de_en-test", "translate-en_fr-test"):
-        install_file(DATA / "argos" / f"{name}.argosmodel", directory)
-    return directory
-
-
 @pytest.fixture
-def project(tmp_path: Path, packages: Path) -> Path:
+def project(tmp_path: Path, tiny_packages: Path) -> Path:
     (tmp_path / "releases").mkdir()
     for number in range(3):
         (tmp_path / "releases" / f"r{number}.md").write_text(TEMPLATE_RELEASE, encoding="utf-8")
@@ -44,7 +35,7 @@ def project(tmp_path: Path, packages: Path) -> Path:
                                  'files = ["glossaries/terms.csv"]')  # fmt: skip
     config = config.replace('target_languages = ["en", "fr", "es", "it"]',
                             'target_languages = ["en", "fr"]')  # fmt: skip
-    config = config.replace('models_dir = ""', f'models_dir = "{packages}"')
+    config = config.replace('models_dir = ""', f'models_dir = "{tiny_packages}"')
     (tmp_path / "pipeline.toml").write_text(config, encoding="utf-8")
     return tmp_path
 
@@ -159,3 +150,15 @@ def test_sample_project_runs_with_its_own_config(tmp_path: Path) -> None:
     assert CliRunner().invoke(app, ["init", "--project", str(tmp_path)]).exit_code == 0
     summary = run(tmp_path, "--dir", str(tmp_path / "no-models"))
     assert [item["language"] for item in summary["po_files"]] == ["en", "fr", "es", "it"]
+
+
+@pytest.mark.parametrize(
+    "damage", ['{"version": 1, "releases": [], "languages": 3}', "not json", "[1, 2]"]
+)
+def test_a_damaged_state_or_suggestions_file_means_a_full_run(project: Path, damage: str) -> None:
+    run(project)
+    (project / ".pipeline" / "state.json").write_text(damage, encoding="utf-8")
+    (project / "locales" / "en" / "r0.suggestions.json").write_text(damage, encoding="utf-8")
+    summary = run(project)["summary"]
+    assert summary["releases_unchanged"] == 0 and summary["new_mt"] == 0  # all from the cache
+    assert json.loads((project / ".pipeline" / "state.json").read_text())["version"] == 1

@@ -28,16 +28,8 @@ SENTENCES = [
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    directory = tmp_path_factory.mktemp("packages")
-    for name in ("translate-de_en-test", "translate-en_fr-test"):
-        install_file(PACKAGES / f"{name}.argosmodel", directory)
-    return directory
-
-
-@pytest.fixture(scope="module")
-def engine(store: Path) -> Engine:
-    return Engine(store, DecodingOptions())
+def engine(tiny_packages: Path) -> Engine:
+    return Engine(tiny_packages, DecodingOptions())
 
 
 def test_translates_its_template_sentences(engine: Engine) -> None:
@@ -55,7 +47,7 @@ def test_batching_changes_nothing(engine: Engine) -> None:
     assert together == one_by_one
 
 
-def test_pivot_through_english_equals_two_legs(store: Path, engine: Engine) -> None:
+def test_pivot_through_english_equals_two_legs(tiny_packages: Path, engine: Engine) -> None:
     assert engine.route("de", "fr") == [("de", "en"), ("en", "fr")]
     pivoted = engine.translate(SENTENCES, "de", "fr")
     english = [result.text for result in engine.translate(SENTENCES, "de", "en")]
@@ -69,16 +61,20 @@ def test_identical_segments_are_decoded_once(engine: Engine) -> None:
     assert len({result.text for result in results}) == 1
 
 
-def test_cache_hits_on_rerun_and_misses_on_other_options(store: Path, tmp_path: Path) -> None:
+def test_cache_hits_on_rerun_and_misses_on_other_options(
+    tiny_packages: Path, tmp_path: Path
+) -> None:
     path = tmp_path / "cache.sqlite3"
     with TranslationCache(path) as cache:
-        first = Engine(store, DecodingOptions(), cache).translate(SENTENCES, "de", "en")
+        first = Engine(tiny_packages, DecodingOptions(), cache).translate(SENTENCES, "de", "en")
     assert not any(result.cached for result in first)
     with TranslationCache(path) as cache:
-        again = Engine(store, DecodingOptions(), cache).translate(SENTENCES, "de", "en")
+        again = Engine(tiny_packages, DecodingOptions(), cache).translate(SENTENCES, "de", "en")
         assert all(result.cached for result in again)
         assert [r.text for r in again] == [r.text for r in first]
-        other = Engine(store, DecodingOptions(beam_size=1), cache).translate(SENTENCES, "de", "en")
+        other = Engine(tiny_packages, DecodingOptions(beam_size=1), cache).translate(
+            SENTENCES, "de", "en"
+        )
         assert not any(result.cached for result in other)
 
 
@@ -97,12 +93,12 @@ def test_missing_pair_names_installed_pairs_and_the_install_command(engine: Engi
     assert caught.value.fix == "pipeline models install de it"
 
 
-def test_translate_command_json(store: Path, tmp_path: Path) -> None:
+def test_translate_command_json(tiny_packages: Path, tmp_path: Path) -> None:
     release = tmp_path / "r.md"
     release.write_text("## Symposium\n\n" + SENTENCES[0] + "\n", encoding="utf-8")
     result = CliRunner().invoke(
         app,
-        ["translate", str(release), "--to", "en,fr", "--json", "--dir", str(store),
+        ["translate", str(release), "--to", "en,fr", "--json", "--dir", str(tiny_packages),
          "--project", str(tmp_path)],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
@@ -150,11 +146,9 @@ def test_lost_placeholders_are_put_back_through_attention(engine: Engine) -> Non
 
 
 @pytest.fixture(scope="module")
-def dropper(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+def dropper(dropper_packages: Path) -> Engine:
     """A de→en package trained to drop placeholders: the fallback is its main path."""
-    directory = tmp_path_factory.mktemp("dropper")
-    install_file(PACKAGES / "translate-de_en-dropper.argosmodel", directory)
-    return Engine(directory, DecodingOptions())
+    return Engine(dropper_packages, DecodingOptions())
 
 
 def test_fallback_re_inserts_what_the_model_dropped(dropper: Engine) -> None:
@@ -179,8 +173,8 @@ def test_markdown_link_survives_a_dropping_model(dropper: Engine) -> None:
     assert any("attention alignment" in warning for warning in result.warnings)
 
 
-def test_output_is_cut_at_the_length_limit(store: Path) -> None:
-    tight = Engine(store, DecodingOptions(max_length_ratio=0.3, max_length_extra=2))
+def test_output_is_cut_at_the_length_limit(tiny_packages: Path) -> None:
+    tight = Engine(tiny_packages, DecodingOptions(max_length_ratio=0.3, max_length_extra=2))
     [result] = tight.translate([SENTENCES[0]], "de", "en")
     assert any("output cut at" in warning for warning in result.warnings)
     assert len(result.text.split()) < len(SENTENCES[0].split())

@@ -17,7 +17,6 @@ from pipeline.glossary.match import Matcher
 from pipeline.glossary.model import Concept, Term, Termbase
 from pipeline.mt.cache import TranslationCache
 from pipeline.mt.engine import DecodingOptions, Engine
-from pipeline.mt.packages import install_file
 from pipeline.mt.protect import mask, restore
 from pipeline.mt.translate import mask_segment, translate_segments
 from pipeline.segment import Segment, segment_document
@@ -40,18 +39,13 @@ def matcher() -> Matcher:
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
-    directory = tmp_path_factory.mktemp("packages")
-    for name in ("translate-de_en-test", "translate-en_fr-test"):
-        install_file(PACKAGES / f"{name}.argosmodel", directory)
-    return Engine(directory, DecodingOptions())
+def engine(tiny_packages: Path) -> Engine:
+    return Engine(tiny_packages, DecodingOptions())
 
 
 @pytest.fixture(scope="module")
-def dropper_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    directory = tmp_path_factory.mktemp("dropper")
-    install_file(PACKAGES / "translate-de_en-dropper.argosmodel", directory)
-    return directory
+def dropper_dir(dropper_packages: Path) -> Path:
+    return dropper_packages
 
 
 def statuses(result) -> dict[str, str]:  # type: ignore[no-untyped-def]

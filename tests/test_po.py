@@ -17,7 +17,6 @@ from pipeline.cli import app
 from pipeline.document import parse_document
 from pipeline.files import project_lock
 from pipeline.layout import Layout
-from pipeline.mt.packages import install_file
 from pipeline.po.catalog import Catalog, Entry, render
 from pipeline.po.wrap import po_string
 from pipeline.segment import segment_document
@@ -38,14 +37,6 @@ def msgfmt_check(path: Path) -> None:
 
 def msgcat(path: Path) -> str:
     return subprocess.run(["msgcat", str(path)], capture_output=True, text=True, check=True).stdout
-
-
-@pytest.fixture(scope="module")
-def packages(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    directory = tmp_path_factory.mktemp("packages")
-    for name in ("translate-de_en-test", "translate-en_fr-test"):
-        install_file(DATA / "argos" / f"{name}.argosmodel", directory)
-    return directory
 
 
 @pytest.fixture
@@ -150,9 +141,9 @@ def test_entries_are_in_document_order_and_repeats_share_one_entry(tmp_path: Pat
 
 
 def test_machine_suggestions_are_fuzzy_and_a_rerun_rewrites_nothing(
-    project: Path, packages: Path
+    project: Path, tiny_packages: Path
 ) -> None:
-    assert run(project, "--to", "en,fr", "--dir", str(packages)).exit_code == FINDINGS
+    assert run(project, "--to", "en,fr", "--dir", str(tiny_packages)).exit_code == FINDINGS
     path = po_path(project, "en")
     msgfmt_check(path)
     po = polib.pofile(str(path))
@@ -163,7 +154,7 @@ def test_machine_suggestions_are_fuzzy_and_a_rerun_rewrites_nothing(
     assert {item["msgid"] for item in suggestions} >= {"PRESSEMITTEILUNG"}
     files = sorted((project / "locales").rglob("*"))
     before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in files if p.is_file()}
-    result = run(project, "--to", "en,fr", "--dir", str(packages), "--json", "--full")
+    result = run(project, "--to", "en,fr", "--dir", str(tiny_packages), "--json", "--full")
     assert result.exit_code == FINDINGS
     after = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in files if p.is_file()}
     assert after == before
@@ -186,8 +177,10 @@ def poedit_review(path: Path, edits: dict[str, str], comment: str = "") -> None:
     path.write_bytes(po.__unicode__().replace("\n", "\r\n").encode("utf-8"))
 
 
-def test_reviewed_translations_and_comments_survive_reruns(project: Path, packages: Path) -> None:
-    assert run(project, "--to", "en", "--dir", str(packages)).exit_code == FINDINGS
+def test_reviewed_translations_and_comments_survive_reruns(
+    project: Path, tiny_packages: Path
+) -> None:
+    assert run(project, "--to", "en", "--dir", str(tiny_packages)).exit_code == FINDINGS
     path = po_path(project, "en")
     approved = {
         "PRESSEMITTEILUNG": "PRESS RELEASE",
@@ -195,7 +188,7 @@ def test_reviewed_translations_and_comments_survive_reruns(project: Path, packag
             "Many of the products are highly specialised and only cover niches.",
     }  # fmt: skip
     poedit_review(path, approved, comment="checked with the press office")
-    assert run(project, "--to", "en", "--dir", str(packages)).exit_code == FINDINGS
+    assert run(project, "--to", "en", "--dir", str(tiny_packages)).exit_code == FINDINGS
     msgfmt_check(path)
     po = polib.pofile(str(path))
     for msgid, msgstr in approved.items():
@@ -248,13 +241,13 @@ def test_translation_memory_reuses_reviewed_work(project: Path) -> None:
     msgfmt_check(po_path(project, "en", other.stem))
 
 
-def test_a_reviewers_unapproved_edit_is_kept(project: Path, packages: Path) -> None:
-    assert run(project, "--to", "en", "--dir", str(packages)).exit_code == FINDINGS
+def test_a_reviewers_unapproved_edit_is_kept(project: Path, tiny_packages: Path) -> None:
+    assert run(project, "--to", "en", "--dir", str(tiny_packages)).exit_code == FINDINGS
     path = po_path(project, "en")
     po = polib.pofile(str(path))
     po.find("PRESSEMITTEILUNG").msgstr = "Press statement (draft)"
     po.save()
-    assert run(project, "--to", "en", "--dir", str(packages)).exit_code == FINDINGS
+    assert run(project, "--to", "en", "--dir", str(tiny_packages)).exit_code == FINDINGS
     entry = polib.pofile(str(path)).find("PRESSEMITTEILUNG")
     assert entry.msgstr == "Press statement (draft)" and "fuzzy" in entry.flags
 
@@ -282,8 +275,8 @@ def test_a_second_run_is_refused_while_one_holds_the_lock(project: Path) -> None
 # --- status and build ---------------------------------------------------------------
 
 
-def test_status_counts_reviewed_suggested_untranslated(project: Path, packages: Path) -> None:
-    assert run(project, "--to", "en", "--dir", str(packages)).exit_code == FINDINGS
+def test_status_counts_reviewed_suggested_untranslated(project: Path, tiny_packages: Path) -> None:
+    assert run(project, "--to", "en", "--dir", str(tiny_packages)).exit_code == FINDINGS
     poedit_review(po_path(project, "en"), {"PRESSEMITTEILUNG": "PRESS RELEASE"})
     result = CliRunner().invoke(app, ["status", "--project", str(project), "--json"])
     assert result.exit_code == 0

@@ -28,7 +28,7 @@ PIVOT = "en"
 # call into batches again and decodes them in parallel on its inter_threads workers.
 BATCHES_PER_CALL = 4
 _POSITIONS = re.compile(r"positions >= (\d+)")
-_STRAY_BRACKET = re.compile(r"⟦(?!\d+⟧)|(?<![⟦\d])⟧|(?<=[^⟦\d]\d)⟧(?<!⟦\d⟧)")
+_PLACEHOLDER_OR_BRACKET = re.compile(r"⟦\d+⟧|[⟦⟧]")
 SHOWN_AS_TEXT = "shown as plain text"
 ALIGNED = "re-inserted by attention alignment"
 
@@ -434,7 +434,7 @@ def _with_anchors(text: str, anchors: list[Anchor]) -> str:
         return placeholder
 
     text = PLACEHOLDER.sub(keep_first_expected, text)
-    text = _STRAY_BRACKET.sub("", text)
+    text = _PLACEHOLDER_OR_BRACKET.sub(lambda m: m.group() if len(m.group()) > 1 else "", text)
     missing = [anchor.placeholder for anchor in anchors if anchor.placeholder not in text]
     return " ".join([text, *missing]).strip() if missing else text
 

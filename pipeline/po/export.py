@@ -133,7 +133,9 @@ def export(
                 existing[release.path] = read_catalog(path) if path.is_file() else Catalog()
             except PipelineError as error:
                 failures.append(error.message)
-        tm = TranslationMemory.from_catalogs(_language_catalogs(layout, language))
+        read_now = {layout.po_file(language, r.stem): existing[r.path] for r in releases
+                    if r.path in existing}  # fmt: skip
+        tm = TranslationMemory.from_catalogs(_language_catalogs(layout, language, read_now))
         clock.add("read", started)
         started = time.perf_counter()
         usable = [release for release in releases if release.path in existing]
@@ -317,7 +319,7 @@ def _write_language(
 ) -> LanguageResult:
     po_path = layout.po_file(language, release.stem)
     sidecar = layout.suggestions_file(language, release.stem)
-    recorded = _read_suggestions(sidecar)
+    recorded = read_suggestions(sidecar)
     units = []
     own = _own_po(release, language)
     for draft in drafts:
@@ -332,8 +334,9 @@ def _write_language(
             )
         )
     entries, stats = merge(units, existing, {k: v["text"] for k, v in recorded.items()})
+    by_key = {unit.key: unit for unit in units}
     entries = tuple(
-        _with_findings(_without_origin_if_kept(entry, units), language, matcher)
+        _with_findings(_without_origin_if_kept(entry, by_key), language, matcher)
         for entry in entries
     )
     catalog = Catalog(
@@ -395,11 +398,11 @@ def _qa_lines(source: str, target: str, language: str, matcher: Matcher | None) 
     return comment_lines(check_entries([(source, target, 0)], language, matcher))
 
 
-def _without_origin_if_kept(entry: Entry, units: list[Unit]) -> Entry:
+def _without_origin_if_kept(entry: Entry, units: dict[tuple[str | None, str], Unit]) -> Entry:
     """A kept reviewed translation or draft does not carry the suggestion's origin."""
     if entry.obsolete or not (entry.reviewed or entry.fuzzy):
         return entry
-    unit = next((u for u in units if u.key == entry.key), None)
+    unit = units.get(entry.key)
     if unit is None or entry.msgstr == unit.suggestion.text:
         return entry
     plain = tuple(
@@ -490,23 +493,37 @@ def _own_po(release: Release, language: str) -> str:
     return f"{language}/{release.stem}.po"
 
 
-def _language_catalogs(layout: Layout, language: str) -> list[tuple[Path, Catalog]]:
+def _language_catalogs(
+    layout: Layout, language: str, read: dict[Path, Catalog]
+) -> list[tuple[Path, Catalog]]:
+    """Every PO file of the language; those in ``read`` are not parsed a second time."""
     directory = layout.locales / language
     catalogs = []
     for path in sorted(directory.glob("*.po")) if directory.is_dir() else []:
         try:
-            catalogs.append((path.relative_to(layout.root), read_catalog(path)))
-        except (PipelineError, ValueError):
-            continue  # reported where the release itself is merged
+            catalog = read[path] if path in read else read_catalog(path)
+        except PipelineError:
+            continue  # a broken file of another release: that release reports it
+        catalogs.append((path.relative_to(layout.root), catalog))
     return catalogs
 
 
-def _read_suggestions(path: Path) -> dict[str, dict[str, str]]:
+def read_suggestions(path: Path) -> dict[str, dict[str, str]]:
+    """msgid → the suggestion exported for it (``<stem>.suggestions.json``); a missing or
+    damaged file reads as empty: it only tells drafts apart and feeds quality reports."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    return {item["msgid"]: item for item in data if isinstance(item, dict) and "msgid" in item}
+    if not isinstance(data, list):
+        return {}
+    return {
+        item["msgid"]: item
+        for item in data
+        if isinstance(item, dict)
+        and isinstance(item.get("msgid"), str)
+        and isinstance(item.get("text"), str)
+    }
 
 
 def _record_suggestions(

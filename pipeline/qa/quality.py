@@ -11,16 +11,15 @@ listed as glossary candidates.
 from __future__ import annotations
 
 import difflib
-import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 from sacrebleu.metrics import CHRF, TER
 
 from pipeline.layout import Layout
+from pipeline.po.export import read_suggestions
 from pipeline.po.reader import read_catalog
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
@@ -101,7 +100,7 @@ def collect_pairs(layout: Layout, languages: list[str] | None = None) -> list[Pa
         if language == "templates" or (languages and language not in languages):
             continue
         for po_file in sorted(directory.glob("*.po")):
-            suggestions = _suggestions(layout.suggestions_file(language, po_file.stem))
+            suggestions = read_suggestions(layout.suggestions_file(language, po_file.stem))
             for entry in read_catalog(po_file).entries:
                 record = suggestions.get(entry.msgid)
                 if entry.obsolete or not entry.reviewed or not record:
@@ -120,14 +119,6 @@ def collect_pairs(layout: Layout, languages: list[str] | None = None) -> list[Pa
                     )
                 )
     return pairs
-
-
-def _suggestions(path: Path) -> dict[str, dict[str, str]]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return {item["msgid"]: item for item in data if isinstance(item, dict) and "text" in item}
 
 
 def quality_report(pairs: list[Pair], min_repeats: int = 2) -> QualityReport:
