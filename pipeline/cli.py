@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import re
+import math
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -23,10 +23,11 @@ from pipeline.files import atomic_write, find_releases, project_lock
 from pipeline.glossary.maintain import load_termbase
 from pipeline.glossary.match import Matcher
 from pipeline.glossary_cli import GlossaryOption, glossary_app, glossary_paths
+from pipeline.languages import CODE_RULE, is_language_code
 from pipeline.layout import Layout
 from pipeline.mt import packages
 from pipeline.mt.cache import TranslationCache
-from pipeline.mt.engine import DecodingOptions, Engine
+from pipeline.mt.engine import COMPUTE_TYPES, DecodingOptions, Engine
 from pipeline.mt.translate import SegmentTranslation, translate_segments
 from pipeline.po.build import build_release
 from pipeline.po.status import review_status
@@ -37,7 +38,6 @@ from pipeline.run import RunReport, RunSettings, segment_release, settings_key
 from pipeline.run import run as run_job
 from pipeline.segment import Level, Segment, load_rules
 
-LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 EXIT_OK = 0
 EXIT_USAGE = 2
 EXIT_FINDINGS = 1
@@ -158,7 +158,10 @@ def run(
     ] = False,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not use the MT cache.")] = False,
     tm_threshold: Annotated[
-        float | None, typer.Option(min=0.0, max=1.0, help="Similarity for fuzzy TM matches.")
+        float | None,
+        typer.Option(
+            min=0.0, max=1.0, callback=_no_nan, help="Similarity for fuzzy TM matches (0–1)."
+        ),
     ] = None,
     beam_size: Annotated[int | None, typer.Option(min=1, help="Beam size.")] = None,
     threads: Annotated[
@@ -177,8 +180,7 @@ def run(
     language the PO files are still written (TM suggestions, glossary hints).
     Example: pipeline run --to en,fr
     """
-    config = load_config(project)
-    layout = Layout(config.root, config.locales, config.output)
+    config, layout = _project(project)
     languages = _language_codes(to) if to else list(config.target_languages)
     rule_files = abbreviations or [config.path(name) for name in config.abbreviations]
     rules = load_rules(rule_files)
@@ -213,7 +215,7 @@ def run(
                 dry_run=dry_run,
                 incremental=not full,
             )
-            paths = files or config.release_paths() or [layout.releases]
+            paths = files or _project_releases(config, layout)
             report = _run_with_progress(layout, paths, settings, engine, matcher, as_json)
         finally:
             if cache:
@@ -276,16 +278,53 @@ def _report_run(report: RunReport, as_json: bool) -> None:
         stderr.print(f"[bold red]error:[/] {escape(failure.message)}", highlight=False)
 
 
-def _language_codes(value: str) -> list[str]:
+def _project(project: Path) -> tuple[Config, Layout]:
+    """The project's configuration (validated) and the layout derived from it."""
+    config = load_config(project)
+    return config, Layout(config.root, config.locales, config.output)
+
+
+def _project_releases(config: Config, layout: Layout) -> list[Path]:
+    """The project's releases; links to files outside the project are skipped, so a
+    checked-out project cannot make a run read files elsewhere."""
+    releases = []
+    for path in find_releases(config.release_paths() or [layout.releases]):
+        if config.contains(path):
+            releases.append(path)
+        else:
+            stderr.print(
+                f"[yellow]warning:[/] {escape(str(path))} is a link to a file outside the "
+                "project and is skipped; name it on the command line to translate it anyway",
+                highlight=False,
+            )
+    return releases
+
+
+def _language_codes(value: str, option: str = "--to") -> list[str]:
     codes = [code.strip() for code in value.split(",") if code.strip()]
     if not codes:
-        raise typer.BadParameter("give at least one target language", param_hint="--to")
+        raise typer.BadParameter("give at least one language", param_hint=option)
     for code in codes:
-        if not LANGUAGE_CODE.fullmatch(code):
+        if not is_language_code(code):
             raise typer.BadParameter(
-                f"unknown language code {code!r}: use ISO 639 codes such as de, en, fr, es, it"
+                f"{code!r} is not a language code: use {CODE_RULE}", param_hint=option
             )
     return codes
+
+
+def _no_nan(value: float | None) -> float | None:
+    if value is not None and math.isnan(value):
+        raise typer.BadParameter("must be a number between 0 and 1, not nan")
+    return value
+
+
+def _compute_type(value: str) -> str:
+    if value not in COMPUTE_TYPES:
+        raise typer.BadParameter(
+            f"{value!r} is not a CTranslate2 compute type: use one of "
+            + ", ".join(sorted(COMPUTE_TYPES))
+        )
+    return value
 
 
 def _run_with_progress(
@@ -430,7 +469,8 @@ def status(
 
     Example: pipeline status --lang en
     """
-    progress = review_status(Layout(project), _language_codes(lang) if lang else None)
+    _, layout = _project(project)
+    progress = review_status(layout, _language_codes(lang, "--lang") if lang else None)
     if as_json:
         sys.stdout.write(json.dumps([p.as_dict() for p in progress], indent=2) + "\n")
         return
@@ -480,8 +520,8 @@ def build(
     Exits 1 when a segment is not reviewed (unless --draft) or its markup does not match.
     Example: pipeline build --lang en
     """
-    layout = Layout(project)
-    languages = _language_codes(lang) if lang else _po_languages(layout)
+    _, layout = _project(project)
+    languages = _language_codes(lang, "--lang") if lang else _po_languages(layout)
     results = []
     for path in find_releases(files or [layout.releases]):
         segmented = segment_release(path, level, load_rules(), encoding)
@@ -529,7 +569,9 @@ def build(
 def _po_languages(layout: Layout) -> list[str]:
     if not layout.locales.is_dir():
         return []
-    return sorted(p.name for p in layout.locales.iterdir() if p.is_dir() and p.name != "templates")
+    return sorted(
+        p.name for p in layout.locales.iterdir() if p.is_dir() and is_language_code(p.name)
+    )
 
 
 @app.command()
@@ -576,7 +618,7 @@ def check(
                                    matcher, chosen)  # fmt: skip
     else:
         findings = []
-        for path in _po_files(paths or [Layout(project).locales]):
+        for path in _po_files(paths or [_project(project)[1].locales]):
             findings.extend(check_po_file(path, matcher, chosen))
     if as_json:
         for finding in findings:
@@ -613,7 +655,7 @@ def _check_fresh_mt(
 ) -> list[Finding]:
     segments = [
         segment
-        for path in find_releases(paths or [Layout(project).releases])
+        for path in find_releases(paths or [_project(project)[1].releases])
         for segment in segment_release(path).segments
     ]
     engine = Engine(_models_dir(models_dir), DecodingOptions())
@@ -661,7 +703,8 @@ def quality(
 
     Example: pipeline quality --lang en
     """
-    pairs = collect_pairs(Layout(project), _language_codes(lang) if lang else None)
+    _, layout = _project(project)
+    pairs = collect_pairs(layout, _language_codes(lang, "--lang") if lang else None)
     report = quality_report(pairs)
     if as_json:
         sys.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False, indent=2) + "\n")
@@ -714,9 +757,8 @@ def report(
 
     Example: pipeline report --lang en -o review.html
     """
-    config = load_config(project)
-    layout = Layout(config.root, config.locales, config.output)
-    languages = _language_codes(lang) if lang else None
+    config, layout = _project(project)
+    languages = _language_codes(lang, "--lang") if lang else None
     glossary_files = glossary or _configured_glossaries(config)
     matcher = Matcher(load_termbase(glossary_paths(glossary_files))) if glossary_files else None
     findings = []
@@ -740,7 +782,9 @@ def translate(
     ] = Path("."),
     models_dir: ModelsDirOption = None,
     beam_size: Annotated[int, typer.Option(min=1, help="Beam size.")] = 4,
-    compute_type: Annotated[str, typer.Option(help="int8, float32, … (CTranslate2).")] = "int8",
+    compute_type: Annotated[
+        str, typer.Option(callback=_compute_type, help="int8, float32, … (CTranslate2).")
+    ] = "int8",
     threads: Annotated[
         int, typer.Option(min=1, help="Batches decoded in parallel, one thread each.")
     ] = DecodingOptions.inter_threads,
@@ -759,14 +803,8 @@ def translate(
 
     Example: pipeline translate releases/*.md --to en,fr
     """
-    targets = [code.strip() for code in to.split(",") if code.strip()]
-    if not targets:
-        raise typer.BadParameter("give at least one target language", param_hint="--to")
-    for code in [source_language, *targets]:
-        if not LANGUAGE_CODE.fullmatch(code):
-            raise typer.BadParameter(
-                f"unknown language code {code!r}: use ISO 639 codes such as de, en, fr, es, it"
-            )
+    targets = _language_codes(to)
+    _language_codes(source_language, "--from")
     options = DecodingOptions(
         beam_size=beam_size,
         compute_type=compute_type,
@@ -776,7 +814,7 @@ def translate(
     segmented = [segment_release(path, level, load_rules(), encoding) for path in files]
     segments = [segment for document in segmented for segment in document.segments]
     matcher = None if no_glossary else _project_matcher(project, glossary)
-    cache = None if no_cache else TranslationCache(Layout(project).cache)
+    cache = None if no_cache else TranslationCache(_project(project)[1].cache)
     try:
         engine = Engine(_models_dir(models_dir), options, cache)
         for target in targets:
@@ -936,7 +974,7 @@ def models_install(
     target = _models_dir(directory)
     if pair is not None and len(pair) != 2:
         raise typer.BadParameter("give two language codes, FROM and TO (e.g. de en)")
-    expected = (pair[0], pair[1]) if pair else None
+    expected = _pair(pair[0], pair[1]) if pair else None
     if file is not None:
         installed = packages.install_file(file, target, expected)
     elif expected is not None:
@@ -958,8 +996,17 @@ def models_remove(
 
     Example: pipeline models remove de en
     """
-    removed = packages.remove_package(_models_dir(directory), source, target)
+    removed = packages.remove_package(_models_dir(directory), *_pair(source, target))
     stdout.print(f"removed {removed.pair} from {removed.path}")
+
+
+def _pair(source: str, target: str) -> tuple[str, str]:
+    for code, name in ((source, "FROM"), (target, "TO")):
+        if not is_language_code(code):
+            raise typer.BadParameter(
+                f"{code!r} is not a language code: use {CODE_RULE}", param_hint=name
+            )
+    return source, target
 
 
 app.add_typer(glossary_app, name="glossary")
@@ -978,7 +1025,7 @@ def cache_stats(
 
     Example: pipeline cache stats
     """
-    with TranslationCache(Layout(project).cache) as cache:
+    with TranslationCache(_project(project)[1].cache) as cache:
         stats = cache.stats()
     if as_json:
         record = {
@@ -1006,7 +1053,7 @@ def cache_clear(project: ProjectOption = Path(".")) -> None:
 
     Example: pipeline cache clear
     """
-    with TranslationCache(Layout(project).cache) as cache:
+    with TranslationCache(_project(project)[1].cache) as cache:
         removed = cache.clear()
     stdout.print(f"removed {removed} cached translations")
 

@@ -6,11 +6,16 @@ override the file. Unknown keys and values of the wrong type are errors that nam
 
 from __future__ import annotations
 
+import math
 import tomllib
-from dataclasses import dataclass, fields
-from pathlib import Path
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import Any
 
 from pipeline.errors import InputError
+from pipeline.languages import CODE_RULE, bad_language_codes, is_language_code
+from pipeline.mt.engine import COMPUTE_TYPES
 
 CONFIG_NAME = "pipeline.toml"
 
@@ -86,28 +91,9 @@ class Config:
                     found.setdefault(path, None)
         return list(found)
 
-
-# section.key → (field name, type)
-_SCHEMA: dict[str, tuple[str, type]] = {
-    "project.sources": ("sources", list),
-    "project.source_language": ("source_language", str),
-    "project.target_languages": ("target_languages", list),
-    "project.locales": ("locales", str),
-    "project.output": ("output", str),
-    "glossary.files": ("glossaries", list),
-    "segmentation.level": ("level", str),
-    "segmentation.abbreviations": ("abbreviations", list),
-    "mt.models_dir": ("models_dir", str),
-    "mt.beam_size": ("beam_size", int),
-    "mt.compute_type": ("compute_type", str),
-    "mt.threads": ("threads", int),
-    "mt.batch_tokens": ("batch_tokens", int),
-    "mt.cache": ("cache", bool),
-    "mt.require_mt": ("require_mt", bool),
-    "tm.threshold": ("tm_threshold", float),
-}
-_TYPE_NAMES = {list: "a list of strings", str: "a string", int: "an integer", bool: "true or false",
-               float: "a number"}  # fmt: skip
+    def contains(self, path: Path) -> bool:
+        """True when ``path``, links resolved, lies inside the project folder."""
+        return path.resolve().is_relative_to(self.root.resolve())
 
 
 def find_config(start: Path) -> Path | None:
@@ -124,7 +110,9 @@ def load_config(project: Path) -> Config:
     """The configuration for a project directory (defaults when there is no file)."""
     path = find_config(project)
     if path is None:
-        return Config(root=project)
+        config = Config(root=project)
+        _check_folders(config, None)
+        return config
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as error:
@@ -141,14 +129,140 @@ def load_config(project: Path) -> Config:
             name = f"{section}.{key}"
             if name not in _SCHEMA:
                 raise _unknown(path, name)
-            field_name, kind = _SCHEMA[name]
-            values[field_name] = _typed(path, name, value, kind)
-    if values.get("level", "sentence") not in ("sentence", "paragraph"):
-        raise InputError(
-            f'segmentation.level must be "sentence" or "paragraph", not {values["level"]!r}',
-            path=path,
-        )
-    return Config(root=path.parent, file=path, **values)  # type: ignore[arg-type]
+            setting = _SCHEMA[name]
+            typed = _typed(path, name, value, setting.kind)
+            problem = setting.check(typed) if setting.check else None
+            if problem:
+                raise InputError(f"{name} {problem}", path=path, fix=setting.fix)
+            values[setting.field] = typed
+    config = Config(root=path.parent, file=path, **values)  # type: ignore[arg-type]
+    _check_folders(config, path)
+    return config
+
+
+def _check_folders(config: Config, path: Path | None) -> None:
+    """Folders the project writes to, or reads packages from, must be folders."""
+    named = {"project.locales": config.locales, "project.output": config.output}
+    if config.models_dir:
+        named["mt.models_dir"] = config.models_dir
+    for name, value in named.items():
+        folder = config.path(value)
+        if folder.exists() and not folder.is_dir():
+            raise InputError(
+                f"{name} names {folder}, which is a file, not a folder",
+                path=path or folder,
+                fix=f"point {name.split('.')[1]} at a folder, or move the file away",
+            )
+
+
+# Checks of single values: each returns what is wrong, or None.
+
+
+def _relative_inside(value: str) -> str | None:
+    if not value.strip():
+        return "must not be empty"
+    if "\x00" in value:
+        return "must not contain a NUL character"
+    posix = PurePosixPath(value.replace("\\", "/"))
+    if posix.is_absolute() or PureWindowsPath(value).is_absolute() or PureWindowsPath(value).drive:
+        return f"must be a path relative to the project, not {value!r}"
+    depth = 0
+    for part in posix.parts:
+        depth += -1 if part == ".." else (0 if part == "." else 1)
+        if depth < 0:
+            return f"must stay inside the project folder, but {value!r} leads out of it"
+    return None
+
+
+def _relative_paths(values: tuple[str, ...]) -> str | None:
+    for value in values:
+        problem = _relative_inside(value)
+        if problem:
+            return problem.replace("must", f"entry {value!r} must", 1)
+    return None
+
+
+def _sources(values: tuple[str, ...]) -> str | None:
+    if not values:
+        return 'must name at least one pattern, e.g. "releases/**/*.md"'
+    return _relative_paths(values)
+
+
+def _models_dir(value: str) -> str | None:
+    if not value or Path(value).is_absolute():
+        return None  # empty: Argos's own directory; absolute: the user's explicit choice
+    return _relative_inside(value)
+
+
+def _languages(values: tuple[str, ...]) -> str | None:
+    if not values:
+        return 'must name at least one language, e.g. ["en"]'
+    bad = bad_language_codes(values)
+    if bad:
+        return f"has {', '.join(bad)}, which is not a language code ({CODE_RULE})"
+    if len(set(values)) != len(values):
+        return "names a language twice"
+    return None
+
+
+def _language(value: str) -> str | None:
+    return None if is_language_code(value) else f"{value!r} is not a language code ({CODE_RULE})"
+
+
+def _between(low: float, high: float) -> Callable[[float], str | None]:
+    def check(value: float) -> str | None:
+        if math.isnan(value) or not low <= value <= high:
+            return f"must be between {low:g} and {high:g}, not {value!r}"
+        return None
+
+    return check
+
+
+def _one_of(choices: Collection[str]) -> Callable[[str], str | None]:
+    def check(value: str) -> str | None:
+        if value not in choices:
+            return f"must be one of {', '.join(sorted(choices))}; not {value!r}"
+        return None
+
+    return check
+
+
+@dataclass(frozen=True)
+class _Setting:
+    field: str
+    kind: type
+    check: Callable[[Any], str | None] | None = None
+    fix: str | None = None
+
+
+_PATH_FIX = "write a path relative to the folder of pipeline.toml, inside it"
+_SCHEMA: dict[str, _Setting] = {
+    "project.sources": _Setting("sources", list, _sources, _PATH_FIX),
+    "project.source_language": _Setting("source_language", str, _language),
+    "project.target_languages": _Setting("target_languages", list, _languages),
+    "project.locales": _Setting("locales", str, _relative_inside, _PATH_FIX),
+    "project.output": _Setting("output", str, _relative_inside, _PATH_FIX),
+    "glossary.files": _Setting("glossaries", list, _relative_paths, _PATH_FIX),
+    "segmentation.level": _Setting("level", str, _one_of(("sentence", "paragraph"))),
+    "segmentation.abbreviations": _Setting("abbreviations", list, _relative_paths, _PATH_FIX),
+    "mt.models_dir": _Setting(
+        "models_dir", str, _models_dir, "an absolute path, or one inside the project"
+    ),
+    "mt.beam_size": _Setting("beam_size", int, _between(1, 64)),
+    "mt.compute_type": _Setting("compute_type", str, _one_of(COMPUTE_TYPES)),
+    "mt.threads": _Setting("threads", int, _between(1, 256)),
+    "mt.batch_tokens": _Setting("batch_tokens", int, _between(1, 1_000_000)),
+    "mt.cache": _Setting("cache", bool),
+    "mt.require_mt": _Setting("require_mt", bool),
+    "tm.threshold": _Setting("tm_threshold", float, _between(0, 1)),
+}
+_TYPE_NAMES = {
+    list: "a list of strings",
+    str: "a string",
+    int: "an integer",
+    bool: "true or false",
+    float: "a number",
+}
 
 
 def _unknown(path: Path, name: str) -> InputError:
@@ -174,7 +288,3 @@ def _typed(path: Path, name: str, value: object, kind: type) -> object:
 
 def _example(kind: type) -> str:
     return {list: '["en", "fr"]', str: '"text"', int: "4", bool: "true", float: "0.75"}[kind]
-
-
-def config_fields() -> list[str]:
-    return [f.name for f in fields(Config)]

@@ -186,7 +186,7 @@ def test_unknown_language_code_is_a_usage_error(tmp_path: Path, codes: list[str]
     release.write_text(SENTENCES[0] + "\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["translate", str(release), *codes])
     assert result.exit_code == 2
-    assert "unknown language code" in result.output
+    assert "is not a language code" in result.output
 
 
 def test_a_broken_model_is_a_clear_error(tmp_path: Path) -> None:

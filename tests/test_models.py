@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import http.server
 import json
 import threading
@@ -15,6 +16,7 @@ from typer.testing import CliRunner
 from pipeline.cli import app
 from pipeline.mt import packages
 from pipeline.mt.packages import ModelError, NetworkError
+from tests.conftest import DATA
 
 runner = CliRunner()
 
@@ -38,13 +40,26 @@ def make_package(
     extra: dict[str, bytes] | None = None,
     version: str = "1.0",
 ) -> Path:
+    """A package that installs: the tiny de→en test model under the given metadata."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(f"{top}/metadata.json", metadata(from_code, to_code, version))
-        archive.writestr(f"{top}/model/model.bin", b"\x00" * 64)
-        archive.writestr(f"{top}/sentencepiece.model", b"spm")
+        for name, data in _model_files().items():
+            archive.writestr(f"{top}/{name}", data)
         for name, data in (extra or {}).items():
             archive.writestr(name, data)
     return path
+
+
+@functools.cache
+def _model_files() -> dict[str, bytes]:
+    """The tokenizer and CTranslate2 files of the tiny de→en test package."""
+    with zipfile.ZipFile(DATA / "argos" / "translate-de_en-test.argosmodel") as source:
+        return {
+            name.split("/", 1)[1]: source.read(name)
+            for name in source.namelist()
+            if not name.endswith("/")
+            and name.split("/", 1)[1].startswith(("model/", "sentencepiece.model"))
+        }
 
 
 def test_install_list_replace_remove(tmp_path: Path) -> None:

@@ -18,12 +18,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from pipeline.errors import InputError
 from pipeline.mt.align import Anchor, insert_by_attention, join_pieces, strip_placeholders
 from pipeline.mt.cache import TranslationCache, cache_key
 from pipeline.mt.packages import ModelError, PackageInfo, list_packages
 from pipeline.mt.protect import PLACEHOLDER, Retry
 
 PIVOT = "en"
+# CTranslate2's compute types; which of them a device supports is asked at load time.
+COMPUTE_TYPES = frozenset(
+    {"default", "auto", "int8", "int8_float32", "int8_float16", "int8_bfloat16"}
+    | {"int16", "float16", "bfloat16", "float32"}
+)
 # translate_batch gets this many token batches per worker at once: CTranslate2 cuts the
 # call into batches again and decodes them in parallel on its inter_threads workers.
 BATCHES_PER_CALL = 4
@@ -82,6 +88,7 @@ class _LoadedModel:
         metadata = json.loads((package.path / "metadata.json").read_text(encoding="utf-8"))
         self.target_prefix = str(metadata.get("target_prefix", ""))
         self.tokenizer = _tokenizer_for(package)
+        _check_compute_type(options.compute_type, ctranslate2.get_supported_compute_types("cpu"))
         try:
             self.translator = ctranslate2.Translator(
                 str(package.path / "model"),
@@ -90,7 +97,7 @@ class _LoadedModel:
                 inter_threads=options.inter_threads,
                 intra_threads=options.intra_threads,
             )
-        except (RuntimeError, ValueError) as error:
+        except Exception as error:  # CTranslate2 reports a damaged model as several types
             raise ModelError(
                 f"the model of the {package.pair} package cannot be loaded ({error})",
                 path=package.path,
@@ -106,6 +113,18 @@ class _LoadedModel:
         if self.target_prefix and tokens and tokens[0] == self.target_prefix:
             tokens = tokens[1:]
         return self.tokenizer.decode(tokens).strip()
+
+
+def _check_compute_type(compute_type: str, supported: set[str]) -> None:
+    """An unknown or unsupported compute type is a setting to fix, not a broken package."""
+    usable = {"default", "auto", *supported}
+    if compute_type not in usable:
+        known = "known" if compute_type in COMPUTE_TYPES else "not a CTranslate2 compute type"
+        raise InputError(
+            f"compute_type {compute_type!r} cannot be used on this CPU ({known})",
+            fix=f"use one of: {', '.join(sorted(usable))} (mt.compute_type in pipeline.toml "
+            "or --compute-type)",
+        )
 
 
 def _tokenizer_for(package: PackageInfo):  # type: ignore[no-untyped-def]

@@ -17,15 +17,23 @@ import tempfile
 import urllib.error
 import urllib.request
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from pipeline.errors import InputError, PipelineError
+from pipeline.languages import CODE_RULE, is_language_code
 
 DEFAULT_INDEX_URL = "https://raw.githubusercontent.com/argosopentech/argospm-index/main/index.json"
 MAX_UNPACKED_BYTES = 4 * 1024**3  # real Argos packages unpack to a few hundred MB
 MAX_MEMBERS = 10_000
-MAX_COMPRESSION_RATIO = 200  # model weights compress ~1.1×; text files maybe 10×
+MAX_COMPRESSION_RATIO = 200  # one member; model weights compress ~1.1×, text files ~10×
+MAX_OVERALL_RATIO = 20  # the whole archive, once it unpacks to more than RATIO_FREE_BYTES
+RATIO_FREE_BYTES = 16 * 1024**2
+SUPPORTED_COMPRESSION = frozenset(
+    {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
+)
+ZIP_BOMB_FIX = "this is not an Argos package (or a zip bomb); do not install it"
 NETWORK_TIMEOUT_S = 15
 
 
@@ -133,21 +141,24 @@ def install_file(
     archive = Path(archive)
     if not archive.is_file():
         raise InputError("file not found", path=archive, fix="check the path")
+    _check_packages_dir(directory)
     try:
         with zipfile.ZipFile(archive) as package_zip:
             top = check_archive(package_zip, archive)
             metadata = json.loads(package_zip.read(f"{top}/metadata.json").decode("utf-8"))
             _check_metadata(metadata, archive, expected_pair)
             directory.mkdir(parents=True, exist_ok=True)
+            _check_free_space(package_zip, directory)
             staging = Path(tempfile.mkdtemp(prefix=".installing-", dir=directory))
             try:
-                _extract(package_zip, staging)
+                _extract(package_zip, staging, archive)
+                check_model(staging / top, archive)
                 return _move_into_place(staging / top, metadata, directory)
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as error:
         raise ModelError(
-            "not a valid .argosmodel package (corrupt or not a zip archive)",
+            f"not a valid .argosmodel package (corrupt or not a zip archive: {error})",
             path=archive,
             fix="download the package again",
         ) from None
@@ -161,23 +172,25 @@ def install_file(
         ) from None
 
 
+def _check_packages_dir(directory: Path) -> None:
+    if directory.exists() and not directory.is_dir():
+        raise ModelError(
+            "the package directory is a file, not a folder",
+            path=directory,
+            fix="give a folder with --dir (or models_dir in pipeline.toml)",
+        )
+
+
 def check_archive(package_zip: zipfile.ZipFile, archive: Path) -> str:
     """The archive's single top-level directory; refuses anything unsafe."""
     members = package_zip.infolist()
     if len(members) > MAX_MEMBERS:
         raise ModelError(f"has {len(members)} members, more than a package has", path=archive)
     tops = set()
-    total = 0
     for member in members:
         _check_member(member, archive)
         tops.add(PurePosixPath(member.filename).parts[0])
-        total += member.file_size
-    if total > MAX_UNPACKED_BYTES:
-        raise ModelError(
-            f"would unpack to {total / 1024**3:.1f} GiB (limit {MAX_UNPACKED_BYTES // 1024**3})",
-            path=archive,
-            fix="this is not an Argos package (or a zip bomb); do not install it",
-        )
+    _check_total_size(members, archive)
     if len(tops) != 1:
         raise ModelError(
             f"must hold exactly one top-level directory, found {len(tops)}", path=archive
@@ -195,6 +208,27 @@ def check_archive(package_zip: zipfile.ZipFile, archive: Path) -> str:
     return top
 
 
+def _check_total_size(members: list[zipfile.ZipInfo], archive: Path) -> None:
+    """Bounds what the whole archive declares: its size and its compression ratio."""
+    unpacked = sum(member.file_size for member in members)
+    packed = sum(member.compress_size for member in members)
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise ModelError(
+            f"would unpack to {unpacked / 1024**3:.1f} GiB "
+            f"(limit {MAX_UNPACKED_BYTES // 1024**3} GiB)",
+            path=archive,
+            fix=ZIP_BOMB_FIX,
+        )
+    if unpacked > RATIO_FREE_BYTES and unpacked > MAX_OVERALL_RATIO * max(packed, 1):
+        raise ModelError(
+            f"is compressed {unpacked // max(packed, 1)}:1 overall "
+            f"({unpacked / 1024**2:.0f} MB from {packed / 1024**2:.1f} MB; "
+            f"packages compress less than {MAX_OVERALL_RATIO}:1)",
+            path=archive,
+            fix=ZIP_BOMB_FIX,
+        )
+
+
 def _check_member(member: zipfile.ZipInfo, archive: Path) -> None:
     name = member.filename
     path = PurePosixPath(name.replace("\\", "/"))
@@ -202,9 +236,23 @@ def _check_member(member: zipfile.ZipInfo, archive: Path) -> None:
         raise ModelError(f"member {name!r} has an absolute path", path=archive)
     if ".." in path.parts or "\\" in name:
         raise ModelError(f"member {name!r} points outside the package", path=archive)
+    if not path.parts or any(ord(char) < 32 for char in name):
+        raise ModelError(f"member {name!r} has an unusable name", path=archive)
     mode = member.external_attr >> 16
     if stat.S_ISLNK(mode):
         raise ModelError(f"member {name!r} is a link", path=archive)
+    if member.flag_bits & 0x1:
+        raise ModelError(
+            f"member {name!r} is encrypted",
+            path=archive,
+            fix="Argos packages are not encrypted: download the package again",
+        )
+    if member.compress_type not in SUPPORTED_COMPRESSION:
+        raise ModelError(
+            f"member {name!r} uses an unsupported compression method ({member.compress_type})",
+            path=archive,
+            fix="repack it with zip's default (deflate) compression",
+        )
     if (
         member.compress_size
         and member.file_size > 1024 * 1024
@@ -213,12 +261,25 @@ def _check_member(member: zipfile.ZipInfo, archive: Path) -> None:
         raise ModelError(
             f"member {name!r} is compressed {member.file_size // member.compress_size}:1",
             path=archive,
-            fix="this is not an Argos package (or a zip bomb); do not install it",
+            fix=ZIP_BOMB_FIX,
         )
 
 
-def _extract(package_zip: zipfile.ZipFile, target: Path) -> None:
-    """Unpack member by member, never writing more than each member declares."""
+def _check_free_space(package_zip: zipfile.ZipFile, directory: Path) -> None:
+    needed = sum(member.file_size for member in package_zip.infolist())
+    free = shutil.disk_usage(directory).free
+    if needed > free:
+        raise ModelError(
+            f"needs {needed / 1024**2:.0f} MB, the disk has {free / 1024**2:.0f} MB free",
+            path=directory,
+            fix="free some space or choose another package directory with --dir",
+        )
+
+
+def _extract(package_zip: zipfile.ZipFile, target: Path, archive: Path) -> None:
+    """Unpack member by member, counting every byte against what the archive declared."""
+    budget = sum(member.file_size for member in package_zip.infolist())
+    written = 0
     for member in package_zip.infolist():
         destination = target / member.filename
         if member.is_dir():
@@ -226,29 +287,105 @@ def _extract(package_zip: zipfile.ZipFile, target: Path) -> None:
             continue
         destination.parent.mkdir(parents=True, exist_ok=True)
         with package_zip.open(member) as source, destination.open("wb") as sink:
-            written = 0
+            member_written = 0
             while chunk := source.read(1024 * 1024):
+                member_written += len(chunk)
                 written += len(chunk)
-                if written > member.file_size:
-                    raise ModelError(f"member {member.filename!r} is larger than declared")
+                if member_written > member.file_size or written > budget:
+                    raise ModelError(
+                        f"member {member.filename!r} is larger than declared",
+                        path=archive,
+                        fix=ZIP_BOMB_FIX,
+                    )
                 sink.write(chunk)
+
+
+def check_model(package: Path, archive: Path) -> None:
+    """Loads the unpacked package's tokenizer and CTranslate2 model once, so a package
+    that cannot translate is refused at install rather than found at run time."""
+    import ctranslate2  # imported here: listing packages must not need it
+
+    weights = package / "model" / "model.bin"
+    if not weights.is_file():
+        raise ModelError(
+            "has no model/model.bin (the CTranslate2 weights)",
+            path=archive,
+            fix="is this an Argos translate package? download it again",
+        )
+    _check_tokenizer(package, archive)
+    try:
+        ctranslate2.Translator(str(package / "model"), device="cpu", compute_type="default")
+    except Exception as error:  # CTranslate2 reports damage as several exception types
+        raise ModelError(
+            f"its CTranslate2 model cannot be loaded ({type(error).__name__}: {error})",
+            path=archive,
+            fix="the package is damaged or not an Argos package: download it again",
+        ) from None
+
+
+def _check_tokenizer(package: Path, archive: Path) -> None:
+    sentencepiece_model = package / "sentencepiece.model"
+    if sentencepiece_model.is_file():
+        import sentencepiece
+
+        try:
+            sentencepiece.SentencePieceProcessor(model_file=str(sentencepiece_model))
+        except Exception as error:  # the C++ loader raises several types
+            raise ModelError(
+                f"its sentencepiece.model cannot be loaded ({error})",
+                path=archive,
+                fix="the package is damaged: download it again",
+            ) from None
+    elif not (package / "bpe.model").is_file():
+        raise ModelError(
+            "has neither sentencepiece.model nor bpe.model (the tokenizer)",
+            path=archive,
+            fix="is this an Argos translate package? download it again",
+        )
+
+
+def package_path(directory: Path, from_code: str, to_code: str) -> Path:
+    """Where a package for a pair is installed; only ever a folder inside ``directory``."""
+    for code in (from_code, to_code):
+        if not is_language_code(code):
+            raise ModelError(f"{code!r} is not a language code", fix=f"use {CODE_RULE}")
+    return _inside(directory / f"translate-{from_code}_{to_code}", directory)
+
+
+def _inside(path: Path, directory: Path) -> Path:
+    """``path`` itself when it is an entry directly inside ``directory``; else an error."""
+    if path.parent.resolve() != directory.resolve() or path.name in ("", ".", ".."):
+        raise ModelError(
+            f"refusing to touch {path}: it is not inside the package directory",
+            path=directory,
+        )
+    return path
+
+
+def _retire(path: Path, directory: Path) -> None:
+    """Remove a package folder (a link is unlinked, never followed)."""
+    path = _inside(path, directory)
+    if path.is_symlink():
+        path.unlink()
+        return
+    retired = _inside(directory / f".removing-{path.name}", directory)
+    os.replace(path, retired)
+    shutil.rmtree(retired, ignore_errors=True)
 
 
 def _move_into_place(unpacked: Path, metadata: dict[str, object], directory: Path) -> PackageInfo:
     from_code, to_code = str(metadata["from_code"]), str(metadata["to_code"])
     existing = find_package(directory, from_code, to_code)
-    final = directory / f"translate-{from_code}_{to_code}"
-    if existing is not None:
-        final = existing.path
-    retired = directory / f".removing-{final.name}"
-    if final.exists():
-        os.replace(final, retired)
+    final = existing.path if existing else package_path(directory, from_code, to_code)
+    final = _inside(final, directory)
+    if final.exists() or final.is_symlink():
+        _retire(final, directory)
     os.replace(unpacked, final)
-    shutil.rmtree(retired, ignore_errors=True)
     return _info(metadata, final)
 
 
 def remove_package(directory: Path, from_code: str, to_code: str) -> PackageInfo:
+    package_path(directory, from_code, to_code)  # validates the codes
     package = find_package(directory, from_code, to_code)
     if package is None:
         raise ModelError(
@@ -256,9 +393,7 @@ def remove_package(directory: Path, from_code: str, to_code: str) -> PackageInfo
             path=directory,
             fix="see `pipeline models list`",
         )
-    retired = directory / f".removing-{package.path.name}"
-    os.replace(package.path, retired)
-    shutil.rmtree(retired, ignore_errors=True)
+    _retire(package.path, directory)
     return package
 
 
@@ -331,6 +466,13 @@ def _check_metadata(metadata: object, path: Path, expected_pair: tuple[str, str]
         raise ModelError("metadata.json lacks from_code/to_code", path=path)
     if metadata.get("type", "translate") != "translate":
         raise ModelError(f"is a {metadata.get('type')!r} package, not a translation", path=path)
+    for key in ("from_code", "to_code"):
+        if not is_language_code(metadata[key]):
+            raise ModelError(
+                f"metadata.json has {key} {metadata[key]!r}, which is not a language code",
+                path=path,
+                fix=f"a package's codes are {CODE_RULE}; do not install this package",
+            )
     pair = (str(metadata["from_code"]), str(metadata["to_code"]))
     if expected_pair is not None and pair != expected_pair:
         raise ModelError(
