@@ -166,11 +166,34 @@ def _relative_inside(value: str) -> str | None:
     posix = PurePosixPath(value.replace("\\", "/"))
     if posix.is_absolute() or PureWindowsPath(value).is_absolute() or PureWindowsPath(value).drive:
         return f"must be a path relative to the project, not {value!r}"
-    depth = 0
-    for part in posix.parts:
-        depth += -1 if part == ".." else (0 if part == "." else 1)
-        if depth < 0:
-            return f"must stay inside the project folder, but {value!r} leads out of it"
+    if _normalised_parts(value) is None:
+        return f"must stay inside the project folder, but {value!r} leads out of it"
+    return None
+
+
+def _normalised_parts(value: str) -> list[str] | None:
+    """The path's parts with ``.`` and ``..`` applied; None when it leads out."""
+    parts: list[str] = []
+    for part in PurePosixPath(value.replace("\\", "/")).parts:
+        if part == "..":
+            if not parts:
+                return None
+            parts.pop()
+        elif part != ".":
+            parts.append(part)
+    return parts
+
+
+def _subfolder(value: str) -> str | None:
+    """A folder the pipeline writes into: inside the project, and not the project itself."""
+    problem = _relative_inside(value)
+    if problem:
+        return problem
+    parts = _normalised_parts(value) or []
+    if not parts:
+        return "must name a folder inside the project, not the project folder itself"
+    if parts[0] == ".pipeline":
+        return "must not be inside the pipeline's own .pipeline folder"
     return None
 
 
@@ -240,8 +263,8 @@ _SCHEMA: dict[str, _Setting] = {
     "project.sources": _Setting("sources", list, _sources, _PATH_FIX),
     "project.source_language": _Setting("source_language", str, _language),
     "project.target_languages": _Setting("target_languages", list, _languages),
-    "project.locales": _Setting("locales", str, _relative_inside, _PATH_FIX),
-    "project.output": _Setting("output", str, _relative_inside, _PATH_FIX),
+    "project.locales": _Setting("locales", str, _subfolder, _PATH_FIX),
+    "project.output": _Setting("output", str, _subfolder, _PATH_FIX),
     "glossary.files": _Setting("glossaries", list, _relative_paths, _PATH_FIX),
     "segmentation.level": _Setting("level", str, _one_of(("sentence", "paragraph"))),
     "segmentation.abbreviations": _Setting("abbreviations", list, _relative_paths, _PATH_FIX),
