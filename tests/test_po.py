@@ -264,6 +264,52 @@ def test_a_malformed_po_file_is_reported_and_left_untouched(project: Path) -> No
     msgfmt_check(po_path(project, "fr"))
 
 
+@pytest.mark.parametrize("obsolete", [False, True])
+def test_a_duplicate_msgid_is_an_input_error_that_names_the_line(
+    project: Path, obsolete: bool
+) -> None:
+    assert run(project, "--to", "en").exit_code == 0
+    path = po_path(project, "en")
+    prefix = "#~ " if obsolete else ""
+    duplicate = f'\n# a second copy\n{prefix}msgid "PRESSEMITTEILUNG"\n{prefix}msgstr "Press"\n'
+    text = path.read_text(encoding="utf-8") + duplicate
+    path.write_text(text, encoding="utf-8")
+    first = text[: text.index('msgid "PRESSEMITTEILUNG"')].count("\n") + 1
+    second = text.count("\n") - 1
+    message = rf"{path.name}, line {second}: duplicate entry: msgid 'PRESSEMITTEILUNG' is "
+    message += rf"already defined at line {first}"
+    for command in (["run", "--to", "en"], ["status"], ["build", "--lang", "en"]):
+        result = CliRunner().invoke(app, [*command, "--project", str(project)])
+        assert result.exit_code == 3, result.output
+        assert re.search(message, result.stderr) and "fix: keep one of the two" in result.stderr
+        assert "Traceback" not in result.output
+    result = CliRunner().invoke(app, ["check", str(path)])
+    assert result.exit_code == 3 and re.search(message, result.stderr)
+    assert path.read_text(encoding="utf-8") == text
+
+
+def test_the_same_msgid_in_another_context_is_no_duplicate(tmp_path: Path) -> None:
+    from pipeline.po.reader import read_catalog
+
+    path = tmp_path / "a.po"
+    path.write_text('msgid "A"\nmsgstr "a"\n\nmsgctxt "heading"\nmsgid "A"\nmsgstr "A"\n')
+    assert [e.key for e in read_catalog(path).entries] == [(None, "A"), ("heading", "A")]
+
+
+def test_a_wrapped_paragraph_gives_a_po_file_the_next_run_reads(tmp_path: Path) -> None:
+    (tmp_path / "releases").mkdir()
+    source = "Ein langer Satz der\numbricht und weitergeht. Noch ein Satz der\nauch umbricht.\n"
+    (tmp_path / "releases" / "w.md").write_text(source, encoding="utf-8")
+    assert run(tmp_path, "--to", "en").exit_code == 0
+    path = po_path(tmp_path, "en", "w")
+    msgfmt_check(path)
+    assert "#. paragraph: Ein langer Satz der umbricht und weitergeht. Noch" in path.read_text()
+    before = path.read_bytes()
+    result = run(tmp_path, "--to", "en", "--full")
+    assert result.exit_code == 0, result.output
+    assert path.read_bytes() == before
+
+
 def test_a_second_run_is_refused_while_one_holds_the_lock(project: Path) -> None:
     with project_lock(Layout(project).lock):
         result = run(project, "--to", "en")

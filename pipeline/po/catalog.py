@@ -7,6 +7,7 @@ on every run, ``# `` translator comments and non-fuzzy msgstr values belong to r
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 
 from pipeline.po.wrap import PAGE_WIDTH, po_string
@@ -63,15 +64,22 @@ class Catalog:
 
 def render(catalog: Catalog) -> str:
     """The catalog as PO text, byte for byte as gettext's tools would write it."""
-    blocks = [_header_block(catalog)]
+    return "\n".join([_header_block(catalog), *_entry_blocks(catalog)])
+
+
+def render_body(catalog: Catalog) -> str:
+    """The entries as PO text, without the header: what tells two catalogs apart."""
+    return "\n".join(_entry_blocks(catalog))
+
+
+def _entry_blocks(catalog: Catalog) -> list[str]:
     active = [entry for entry in catalog.entries if not entry.obsolete]
     obsolete = [entry for entry in catalog.entries if entry.obsolete]
-    blocks.extend(_entry_block(entry) for entry in active + obsolete)
-    return "\n".join(blocks)
+    return [_entry_block(entry) for entry in active + obsolete]
 
 
 def _header_block(catalog: Catalog) -> str:
-    lines = [f"# {line}".rstrip() for line in catalog.header_comments]
+    lines = _comments("# ", catalog.header_comments)
     if catalog.header_fuzzy:
         lines.append("#, fuzzy")
     value = "".join(f"{name}: {text}\n" for name, text in catalog.header.items())
@@ -81,8 +89,8 @@ def _header_block(catalog: Catalog) -> str:
 
 
 def _entry_block(entry: Entry) -> str:
-    lines = [f"# {line}".rstrip() for line in entry.translator]
-    lines.extend(f"#. {line}".rstrip() for line in entry.extracted)
+    lines = _comments("# ", entry.translator)
+    lines.extend(_comments("#. ", entry.extracted))
     if entry.references and not entry.obsolete:
         lines.extend(_references(entry.references))
     if entry.flags:
@@ -97,6 +105,19 @@ def _entry_block(entry: Entry) -> str:
     lines.extend(po_string("msgid", entry.msgid, prefix))
     lines.extend(po_string("msgstr", entry.msgstr, prefix))
     return "\n".join(lines) + "\n"
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _comments(prefix: str, texts: tuple[str, ...]) -> list[str]:
+    """Comment lines: a text with line breaks takes several lines, and a control character
+    is shown as its octal escape, so a comment never breaks the file or hides a byte."""
+    return [
+        (prefix + _CONTROL.sub(lambda m: f"\\{ord(m.group()):03o}", piece)).rstrip(" \t")
+        for text in texts
+        for piece in text.split("\n")
+    ]
 
 
 def _references(references: tuple[str, ...]) -> list[str]:

@@ -4,11 +4,17 @@
 languages. All segments of all releases that need machine translation in one language go
 to the engine together (each model is loaded once). Files are written only when their
 content changes, so a re-run with nothing new rewrites nothing, timestamps included.
+
+The output is a function of the project's files, not of the run history: the header dates
+are the newest modification time of what the file was made from (its release, and the
+PO file as it was), never the clock, so an interrupted run that is finished later leaves
+the same bytes as an uninterrupted one.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -27,7 +33,7 @@ from pipeline.layout import Layout
 from pipeline.mt.engine import Engine
 from pipeline.mt.packages import ModelError
 from pipeline.mt.translate import SegmentTranslation, translate_segments
-from pipeline.po.catalog import Catalog, Entry, render
+from pipeline.po.catalog import Catalog, Entry, render, render_body
 from pipeline.po.merge import (
     DEFAULT_TM_THRESHOLD,
     NO_SUGGESTION,
@@ -35,6 +41,7 @@ from pipeline.po.merge import (
     Suggestion,
     TranslationMemory,
     Unit,
+    claim,
     merge,
 )
 from pipeline.po.reader import parse_catalog, read_catalog
@@ -111,9 +118,9 @@ def export(
     """Write the POT and PO files of ``releases`` for ``languages``.
 
     With ``dry_run`` nothing is written and nothing is translated: the report says what
-    would change and how many segments would need machine translation.
+    would change and how many segments would need machine translation. ``now`` sets the
+    header dates of changed files (default: derived from the files, see the module).
     """
-    now = now or datetime.now(UTC)
     clock = _Clock()
     started = time.perf_counter()
     written_templates = 0
@@ -193,7 +200,7 @@ def _units(
         texts.setdefault(segment.text, set()).add(segment.kind)
     drafts: dict[tuple[str | None, str], _Draft] = {}
     for block in release.segmented.blocks:
-        paragraph = " ".join(segment.source.strip() for segment in block.segments)
+        paragraph = _one_line(" ".join(segment.source.strip() for segment in block.segments))
         for segment in block.segments:
             context = _context(segment, texts[segment.text])
             key = (context, segment.text)
@@ -204,15 +211,21 @@ def _units(
                 drafts[key] = replace(draft, references=refs, segments=(*draft.segments, segment))
                 continue
             comments = [f"type: {segment.kind.value}"]
+            missing = f"(no {language} term)"
             if len(block.segments) > 1:
                 comments.append(f"paragraph: {paragraph}")
             if matcher is not None:
                 comments.extend(
-                    f"glossary: {span.surface} → {span.target or '(no ' + language + ' term)'}"
+                    _one_line(f"glossary: {span.surface} → {span.target or missing}")
                     for span in find_terms(segment.text, matcher, language)
                 )
             drafts[key] = _Draft(segment.text, context, (ref,), tuple(comments), (segment,))
     return list(drafts.values())
+
+
+def _one_line(text: str) -> str:
+    """A machine comment on one line: a wrapped paragraph is shown joined."""
+    return re.sub(r"[ \t]*\n[ \t]*", " ", text)
 
 
 def _relative(path: Path, root: Path | None) -> str:
@@ -247,8 +260,7 @@ def _context(segment: Segment, kinds: set[BlockKind]) -> str | None:
 # Machine translation of what needs it
 
 
-def _needs_mt(draft: _Draft, existing: Catalog, tm: TranslationMemory, own: str) -> bool:
-    entry = existing.find((draft.msgctxt, draft.msgid))
+def _needs_mt(draft: _Draft, entry: Entry | None, tm: TranslationMemory, own: str) -> bool:
     if entry is not None and entry.reviewed:
         return False
     return tm.lookup(draft.msgid, threshold=1.01, exclude=own) is None
@@ -270,8 +282,9 @@ def _machine_translations(
     wanted: dict[str, Segment] = {}
     for release in releases:
         own = _own_po(release, language)
+        previous = claim(units[release.path], existing[release.path].entries)
         for draft in units[release.path]:
-            if _needs_mt(draft, existing[release.path], tm, own):
+            if _needs_mt(draft, previous.get((draft.msgctxt, draft.msgid)), tm, own):
                 wanted.setdefault(draft.msgid, draft.segments[0])
     counts["wanted"] += len(wanted)
     if not wanted or engine is None:
@@ -314,7 +327,7 @@ def _write_language(
     tm: TranslationMemory,
     machine: dict[str, tuple[SegmentTranslation, str]],
     tm_threshold: float,
-    now: datetime,
+    now: datetime | None,
     dry_run: bool = False,
 ) -> LanguageResult:
     po_path = layout.po_file(language, release.stem)
@@ -334,25 +347,21 @@ def _write_language(
             )
         )
     entries, stats = merge(units, existing, {k: v["text"] for k, v in recorded.items()})
-    by_key = {unit.key: unit for unit in units}
-    entries = tuple(
-        _with_findings(_without_origin_if_kept(entry, by_key), language, matcher)
-        for entry in entries
-    )
+    entries = tuple(_with_findings(entry, language, matcher) for entry in entries)
     catalog = Catalog(
         header=dict(existing.header),
         entries=entries,
         header_comments=existing.header_comments
         or (f"{LANGUAGE_NAMES.get(language, language)} translation of {release.path.name}.",),
     )
-    text = _with_header(catalog, existing, language, release, now)
+    text, revised = _with_header(catalog, existing, language, release, po_path, now)
     qa = Counter(line.split(" ", 2)[1] for e in entries for line in e.extracted
                  if line.startswith("qa ") and not e.obsolete)  # fmt: skip
     if dry_run:
         written = not po_path.is_file() or po_path.read_bytes() != text.encode("utf-8")
     else:
         written = atomic_write(po_path, text.encode("utf-8"))
-        _record_suggestions(sidecar, recorded, units, entries, now)
+        _record_suggestions(sidecar, recorded, units, entries, revised)
     return LanguageResult(
         release.path, language, po_path, written, stats, qa["error"], qa["warning"]
     )
@@ -398,29 +407,23 @@ def _qa_lines(source: str, target: str, language: str, matcher: Matcher | None) 
     return comment_lines(check_entries([(source, target, 0)], language, matcher))
 
 
-def _without_origin_if_kept(entry: Entry, units: dict[tuple[str | None, str], Unit]) -> Entry:
-    """A kept reviewed translation or draft does not carry the suggestion's origin."""
-    if entry.obsolete or not (entry.reviewed or entry.fuzzy):
-        return entry
-    unit = units.get(entry.key)
-    if unit is None or entry.msgstr == unit.suggestion.text:
-        return entry
-    plain = tuple(
-        line for line in entry.extracted if not line.startswith(("origin:", "term ", "warning:"))
-    )
-    origin = "origin: reviewed" if entry.reviewed else "origin: reviewer draft (fuzzy)"
-    return replace(entry, extracted=(*plain, origin))
-
-
 def _with_header(
-    catalog: Catalog, existing: Catalog, language: str, release: Release, now: datetime
-) -> str:
-    """Render with a complete header; dates change only when the content does."""
-    stamp = now.strftime("%Y-%m-%d %H:%M+0000")
+    catalog: Catalog,
+    existing: Catalog,
+    language: str,
+    release: Release,
+    po_path: Path,
+    now: datetime | None,
+) -> tuple[str, str]:
+    """Render with a complete header, and the file's PO-Revision-Date. Dates change only
+    when the content does, to the newest modification time of the release and of the PO
+    file as it was (or ``now``), never earlier than the dates the header had."""
     header = dict(existing.header)
+    stamp = _stamp(now, [release.path, po_path], header.get("PO-Revision-Date"))
+    pot_stamp = _stamp(now, [release.path], header.get("POT-Creation-Date"))
     header.setdefault("Project-Id-Version", release.stem)
     header.setdefault("Report-Msgid-Bugs-To", "")
-    header.setdefault("POT-Creation-Date", stamp)
+    header.setdefault("POT-Creation-Date", pot_stamp)
     header.setdefault("PO-Revision-Date", stamp)
     header.setdefault("Last-Translator", MACHINE_TRANSLATOR)
     header.setdefault("Language-Team", LANGUAGE_NAMES.get(language, language))
@@ -431,32 +434,47 @@ def _with_header(
     header["Plural-Forms"] = PLURAL_FORMS.get(language, DEFAULT_PLURAL_FORMS)
     header.setdefault("X-Generator", f"release-pipeline {__version__}")
     draft = replace(catalog, header=header, header_fuzzy=False)
-    if existing.header and _same_body(draft, existing):
-        return render(draft)
+    if existing.header and render_body(draft) == render_body(existing):
+        return render(draft), header["PO-Revision-Date"]
     if {e.msgid for e in existing.active} != {e.msgid for e in draft.active}:
-        header["POT-Creation-Date"] = stamp
+        header["POT-Creation-Date"] = pot_stamp
     header["PO-Revision-Date"] = stamp
-    return render(replace(draft, header=header))
+    return render(replace(draft, header=header)), stamp
 
 
-def _same_body(new: Catalog, old: Catalog) -> bool:
-    """The same entries (``Entry`` equality ignores where they were read from)."""
-    return new.entries == old.entries
+_DATE_FORMAT = "%Y-%m-%d %H:%M%z"
+
+
+def _stamp(now: datetime | None, sources: Sequence[Path], floor: str | None = None) -> str:
+    """A header date: ``now``, else the newest modification time of ``sources``, and never
+    earlier than ``floor`` (the date the header had)."""
+    if now is not None:
+        return now.astimezone(UTC).strftime("%Y-%m-%d %H:%M+0000")
+    times = [path.stat().st_mtime for path in sources if path.is_file()]
+    newest = datetime.fromtimestamp(max(times, default=0), UTC).replace(second=0, microsecond=0)
+    try:
+        earlier = datetime.strptime(floor or "", _DATE_FORMAT).astimezone(UTC)
+    except ValueError:
+        earlier = None
+    if earlier is not None and earlier > newest:
+        newest = earlier
+    return newest.strftime("%Y-%m-%d %H:%M+0000")
 
 
 # ---------------------------------------------------------------------------
 # The template
 
 
-def _write_template(layout: Layout, release: Release, now: datetime, dry_run: bool) -> bool:
+def _write_template(layout: Layout, release: Release, now: datetime | None, dry_run: bool) -> bool:
     path = layout.pot_file(release.stem)
     drafts = _units(release, "", None, layout.root)
     entries = tuple(Entry(d.msgid, "", d.msgctxt, (), d.references, d.comments) for d in drafts)
     existing = _read_if_valid(path)
+    previous = existing.header.get("POT-Creation-Date") if existing else None
     header = {
         "Project-Id-Version": release.stem,
         "Report-Msgid-Bugs-To": "",
-        "POT-Creation-Date": now.strftime("%Y-%m-%d %H:%M+0000"),
+        "POT-Creation-Date": _stamp(now, [release.path], previous),
         "PO-Revision-Date": "YEAR-MO-DA HO:MI+ZONE",
         "Last-Translator": "FULL NAME <EMAIL@ADDRESS>",
         "Language-Team": "LANGUAGE <LL@li.org>",
@@ -467,7 +485,7 @@ def _write_template(layout: Layout, release: Release, now: datetime, dry_run: bo
         "X-Generator": f"release-pipeline {__version__}",
     }
     template = Catalog(header, entries, (f"Template for {release.path.name}.",), True)
-    if existing is not None and existing.entries == template.entries:
+    if existing is not None and render_body(existing) == render_body(template):
         header["POT-Creation-Date"] = existing.header.get("POT-Creation-Date", "")
     data = render(replace(template, header=header)).encode("utf-8")
     if dry_run:
@@ -531,7 +549,7 @@ def _record_suggestions(
     recorded: dict[str, dict[str, str]],
     units: list[Unit],
     entries: tuple[Entry, ...],
-    now: datetime,
+    revised: str,
 ) -> None:
     """Keep what was suggested for each msgid (the MT quality report compares it with the
     reviewed translation); a suggestion is recorded when it is what the PO file shows."""
@@ -549,7 +567,7 @@ def _record_suggestions(
             "text": suggestion.text,
             "origin": suggestion.origin,
             "detail": suggestion.detail,
-            "date": now.strftime("%Y-%m-%d"),
+            "date": revised[:10],  # the date of the PO file that shows it
         }
     if not records and not path.exists():
         return

@@ -12,8 +12,20 @@ For every segment, in document order:
 4. else the machine translation, fuzzy.
 
 A fuzzy entry whose msgstr a reviewer has edited (it differs from the suggestion the
-pipeline exported, recorded in the suggestions file) keeps the reviewer's text. Entries
-whose segment is gone become obsolete (``#~``) instead of vanishing.
+pipeline exported, recorded in the suggestions file, and from what it suggests now) keeps
+the reviewer's text. Entries whose segment is gone become obsolete (``#~``) instead of
+vanishing, and so does a translator comment on an untranslated entry.
+
+Where the same German text is both a heading and body text, the heading's entry gets
+``msgctxt "heading"``. An existing entry goes to the unit of its own role (the ``type:``
+machine comment tells a heading's entry from a body text's), so an approved heading keeps
+its approval when the text later also appears in the body, and the other way round.
+
+Everything here is a function of the files: the translation memory offers the best match,
+ties broken by a stable order (active before obsolete, then path, then context), and holds
+only translations a reviewer approved. An exact match the pipeline copied into a file
+(``origin: TM exact match``) is not a source itself, and stays marked as a copy, so a run
+that was interrupted and finished later gives the same files as one that was not.
 """
 
 from __future__ import annotations
@@ -21,12 +33,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Protocol
 
 from rapidfuzz import fuzz, process
 
 from pipeline.po.catalog import FUZZY, Catalog, Entry
 
 DEFAULT_TM_THRESHOLD = 0.75
+HEADING = "heading"  # msgctxt of a heading whose text is also body text
+BODY = "body"  # msgctxt of an obsolete body entry whose heading took its msgctxt-less key
+TM_COPY = "origin: TM exact match"  # the machine comment of an exact TM match
+REVIEWED = "origin: reviewed"
+DRAFT = "origin: reviewer draft (fuzzy)"
+ORIGIN_PREFIXES = ("origin:", "term ", "warning:")  # machine comments about the suggestion
 
 
 @dataclass(frozen=True)
@@ -69,23 +88,50 @@ class MergeStats:
     revived: int = 0
 
 
+@dataclass(frozen=True)
+class Memory:
+    """One reviewed translation: German, translation, the file it is in."""
+
+    source: str
+    target: str
+    origin: str
+    obsolete: bool = False
+    context: str = ""
+
+    @property
+    def rank(self) -> tuple[bool, str, str, str]:
+        """Which of several translations of the same German is offered: a stable order."""
+        return (self.obsolete, self.origin, self.context, self.target)
+
+
+def is_tm_copy(entry: Entry) -> bool:
+    """An exact TM match the pipeline filled in: not a reviewer's translation."""
+    return any(line.startswith(TM_COPY) for line in entry.extracted)
+
+
 class TranslationMemory:
     """Reviewed translations of other releases in one language."""
 
-    def __init__(self, pairs: Iterable[tuple[str, str, str]]) -> None:
-        """``pairs``: (German, translation, where it comes from)."""
-        self._entries: dict[str, list[tuple[str, str]]] = {}
-        for source, target, origin in pairs:
-            self._entries.setdefault(source, []).append((target, origin))
+    def __init__(self, memories: Iterable[Memory | tuple[str, str, str]]) -> None:
+        """``memories``: reviewed translations, or (German, translation, origin) triples."""
+        entries: dict[str, list[Memory]] = {}
+        for memory in memories:
+            if not isinstance(memory, Memory):
+                memory = Memory(*memory)
+            entries.setdefault(memory.source, []).append(memory)
+        self._entries = {source: sorted(found, key=lambda m: m.rank)
+                         for source, found in sorted(entries.items())}  # fmt: skip
         self._sources = list(self._entries)
 
     @classmethod
     def from_catalogs(cls, catalogs: Iterable[tuple[Path, Catalog]]) -> TranslationMemory:
+        """Every reviewed translation of the catalogs, obsolete ones too (a run that revives
+        one does not change the memory), without the pipeline's own exact-match copies."""
         return cls(
-            (entry.msgid, entry.msgstr, path.as_posix())
+            Memory(entry.msgid, entry.msgstr, path.as_posix(), entry.obsolete, entry.msgctxt or "")
             for path, catalog in catalogs
             for entry in catalog.entries
-            if entry.reviewed and not entry.obsolete and entry.msgid
+            if entry.reviewed and entry.msgid and not is_tm_copy(entry)
         )
 
     def __len__(self) -> int:
@@ -94,28 +140,86 @@ class TranslationMemory:
     def lookup(
         self, source: str, threshold: float = DEFAULT_TM_THRESHOLD, exclude: str = ""
     ) -> Suggestion | None:
-        """The exact match, else the most similar source at or above ``threshold``;
-        translations from files whose path ends with ``exclude`` do not count."""
+        """The exact match, else the most similar source at or above ``threshold`` (ties:
+        the first source in sorted order); translations from files whose path ends with
+        ``exclude`` do not count."""
         exact = self._usable(source, exclude)
         if exact is not None:
-            target, origin = exact
-            return Suggestion(target, "tm", f"exact match, {origin}")
+            return Suggestion(exact.target, "tm", f"exact match, {exact.origin}")
         if not self._sources or threshold > 1:
             return None
-        for match, score, _ in process.extract(
-            source, self._sources, scorer=fuzz.ratio, score_cutoff=threshold * 100, limit=5
-        ):
+        matches = process.extract(
+            source, self._sources, scorer=fuzz.ratio, score_cutoff=threshold * 100, limit=None
+        )
+        for match, score, _ in sorted(matches, key=lambda found: (-found[1], found[0])):
             usable = self._usable(match, exclude)
             if match != source and usable is not None:
-                target, origin = usable
-                return Suggestion(target, "tm-fuzzy", f"{score:.0f}% match, {origin}", match)
+                detail = f"{score:.0f}% match, {usable.origin}"
+                return Suggestion(usable.target, "tm-fuzzy", detail, match)
         return None
 
-    def _usable(self, source: str, exclude: str) -> tuple[str, str] | None:
-        for target, origin in self._entries.get(source, ()):
-            if not exclude or not origin.endswith(exclude):
-                return target, origin
+    def _usable(self, source: str, exclude: str) -> Memory | None:
+        for memory in self._entries.get(source, ()):
+            if not exclude or not memory.origin.endswith(exclude):
+                return memory
         return None
+
+
+class _Keyed(Protocol):
+    """What claiming needs of a unit: its key and its machine comments."""
+
+    @property
+    def msgid(self) -> str: ...
+    @property
+    def msgctxt(self) -> str | None: ...
+    @property
+    def comments(self) -> tuple[str, ...]: ...
+
+
+def _is_heading(msgctxt: str | None, comments: tuple[str, ...]) -> bool:
+    if msgctxt in (HEADING, BODY):
+        return msgctxt == HEADING
+    return f"type: {HEADING}" in comments
+
+
+def claim(units: Sequence[_Keyed], entries: Sequence[Entry]) -> dict[tuple[str | None, str], Entry]:
+    """Unit key → the existing entry it continues.
+
+    First the entry with the same key and role (heading or body text), then one of the
+    same role under another of the pipeline's contexts (an approved heading whose text now
+    also appears in the body has lost its key to the body text), then the entry with the
+    same key whatever its role (a text that changed its block type).
+    """
+    by_key = {entry.key: entry for entry in entries}
+    taken: set[tuple[str | None, str]] = set()
+    found: dict[tuple[str | None, str], Entry] = {}
+
+    def take(unit: _Keyed, key: tuple[str | None, str]) -> None:
+        found[(unit.msgctxt, unit.msgid)] = by_key[key]
+        taken.add(key)
+
+    heading = {(u.msgctxt, u.msgid): _is_heading(u.msgctxt, u.comments) for u in units}
+    for unit in units:
+        key = (unit.msgctxt, unit.msgid)
+        entry = by_key.get(key)
+        if entry is not None and _is_heading(entry.msgctxt, entry.extracted) == heading[key]:
+            take(unit, key)
+    for unit in units:
+        if (unit.msgctxt, unit.msgid) in found:
+            continue
+        for context in (None, HEADING, BODY):
+            key = (context, unit.msgid)
+            entry = by_key.get(key)
+            if entry is None or key in taken:
+                continue
+            if _is_heading(entry.msgctxt, entry.extracted) == heading[(unit.msgctxt, unit.msgid)]:
+                take(unit, key)
+                break
+    for unit in units:
+        key = (unit.msgctxt, unit.msgid)
+        if key not in found and key in by_key and key not in taken:
+            take(unit, key)
+    return found
 
 
 def merge(
@@ -126,52 +230,81 @@ def merge(
     ``recorded`` maps msgids to the suggestion exported last time, so a reviewer's edit
     of a still-fuzzy entry can be told apart from the pipeline's own suggestion.
     """
-    old = {entry.key: entry for entry in existing.entries}
+    previous = claim(units, existing.entries)
     counts = dict.fromkeys(MergeStats.__dataclass_fields__, 0)
     entries = []
     for unit in units:
-        previous = old.get(unit.key)
-        entry, outcome = _merge_one(unit, previous, recorded)
+        before = previous.get(unit.key)
+        entry, outcome = _merge_one(unit, before, recorded)
         counts[outcome] += 1
-        if previous is not None and previous.obsolete and previous.reviewed:
+        if before is not None and before.obsolete and before.reviewed:
             counts["revived"] += 1
         entries.append(entry)
-    current = {unit.key for unit in units}
+    continued = {id(entry) for entry in previous.values()}
+    used = {unit.key for unit in units}
     for entry in existing.entries:
-        if entry.key in current or not entry.msgstr:
+        if id(entry) in continued or not (entry.msgstr or entry.translator):
             continue  # still in use, or nothing worth keeping
         if not entry.obsolete:
             counts["obsolete"] += 1
-        entries.append(replace(entry, obsolete=True, references=()))
+        kept = replace(entry, obsolete=True, references=())
+        if kept.key in used:  # its key went to another unit: keep it under its role
+            role = HEADING if _is_heading(entry.msgctxt, entry.extracted) else BODY
+            context, number = role, 1
+            while (context, entry.msgid) in used:
+                number += 1
+                context = f"{role} {number}"
+            kept = replace(kept, msgctxt=context)
+        used.add(kept.key)
+        entries.append(kept)
     return tuple(entries), MergeStats(**counts)
 
 
-def _merge_one(unit: Unit, previous: Entry | None, recorded: dict[str, str]) -> tuple[Entry, str]:
-    translator = previous.translator if previous else ()
-    if previous is not None and previous.reviewed:
-        kept = replace(
-            previous,
-            references=unit.references,
-            extracted=unit.comments,
-            obsolete=False,
-            translator=translator,
-        )
-        return kept, "reviewed_kept"
-    if previous is not None and previous.msgstr and previous.msgstr != recorded.get(unit.msgid):
-        draft = replace(
-            previous,
-            references=unit.references,
-            extracted=unit.comments,
-            obsolete=False,
-            flags=_fuzzy_flags(previous.flags),
-        )
-        return draft, "drafts_kept"
+def _base(comments: tuple[str, ...]) -> tuple[str, ...]:
+    """Machine comments without those about the suggestion."""
+    return tuple(line for line in comments if not line.startswith(ORIGIN_PREFIXES))
+
+
+def _origin_lines(entry: Entry) -> tuple[str, ...]:
+    return tuple(line for line in entry.extracted if line.startswith(ORIGIN_PREFIXES))
+
+
+def _reviewed_comments(unit: Unit, previous: Entry) -> tuple[str, ...]:
+    """A kept approved translation says where it came from: an exact TM match stays marked
+    as one (with the file it matches now, or as it was), a reviewer's approval of the
+    suggestion shows the suggestion, anything else is "reviewed"."""
     suggestion = unit.suggestion
-    if previous is not None and previous.msgstr and not suggestion.text:
-        # nothing new to offer (no model installed now): the old suggestion stays
-        kept = replace(previous, references=unit.references, extracted=unit.comments,
-                       obsolete=False)  # fmt: skip
-        return kept, "drafts_kept"
+    same = suggestion.text == previous.msgstr
+    copy = next((line for line in previous.extracted if line.startswith(TM_COPY)), None)
+    if copy is not None:
+        current = same and suggestion.origin == "tm"
+        return unit.comments if current else (*_base(unit.comments), copy)
+    if same and suggestion.origin in ("mt", "tm-fuzzy"):
+        return unit.comments
+    return (*_base(unit.comments), REVIEWED)
+
+
+def _merge_one(unit: Unit, previous: Entry | None, recorded: dict[str, str]) -> tuple[Entry, str]:
+    suggestion = unit.suggestion
+    if previous is not None:
+        continued = replace(
+            previous, msgctxt=unit.msgctxt, references=unit.references, obsolete=False
+        )
+        if previous.reviewed:
+            kept = replace(continued, extracted=_reviewed_comments(unit, previous))
+            return kept, "reviewed_kept"
+        if previous.msgstr and previous.msgstr not in (recorded.get(unit.msgid), suggestion.text):
+            # a reviewer's edit of a suggestion that is still fuzzy: a draft
+            draft = replace(
+                continued,
+                extracted=(*_base(unit.comments), DRAFT),
+                flags=_fuzzy_flags(previous.flags),
+            )
+            return draft, "drafts_kept"
+        if previous.msgstr and not suggestion.text:
+            # nothing new to offer (no model installed now): the old suggestion stays
+            kept = replace(continued, extracted=_base(unit.comments) + _origin_lines(previous))
+            return kept, "drafts_kept"
     fuzzy = bool(suggestion.text) and suggestion.origin != "tm"
     entry = Entry(
         msgid=unit.msgid,
@@ -180,7 +313,7 @@ def _merge_one(unit: Unit, previous: Entry | None, recorded: dict[str, str]) -> 
         flags=_fuzzy_flags(previous.flags if previous else ()) if fuzzy else _plain(previous),
         references=unit.references,
         extracted=unit.comments,
-        translator=translator,
+        translator=previous.translator if previous else (),
         previous_msgid=suggestion.previous_msgid if suggestion.origin == "tm-fuzzy" else None,
     )
     outcome = {"tm": "tm_exact", "tm-fuzzy": "tm_fuzzy", "mt": "mt"}.get(

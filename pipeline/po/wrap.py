@@ -12,8 +12,11 @@ from __future__ import annotations
 import re
 
 PAGE_WIDTH = 79
-_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\a": "\\a",
-            "\b": "\\b", "\f": "\\f", "\v": "\\v"}  # fmt: skip
+# Control characters without a C escape are written as octal escapes (gettext reads them;
+# msgcat would write them raw, which editors hide and some tools drop).
+_ESCAPES = {chr(code): f"\\{code:03o}" for code in (*range(32), 127)}
+_ESCAPES.update({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\a": "\\a",
+                 "\b": "\\b", "\f": "\\f", "\v": "\\v"})  # fmt: skip
 _AFTER_ALWAYS = set("—–|…}⟧")
 _AFTER_UNLESS_DIGIT = set("-/.,:;?!")
 _BEFORE = set("—|")
@@ -102,6 +105,9 @@ def _wrap_escaped(chunk: str, width: int) -> list[str]:
     return lines
 
 
+_LINES = re.compile(r"[^\n]*\n|[^\n]+")
+
+
 def po_string(keyword: str, text: str, prefix: str = "") -> list[str]:
     """The lines of ``keyword "text"`` (e.g. ``msgid``), each starting with ``prefix``."""
     escaped = escape(text)
@@ -110,7 +116,7 @@ def po_string(keyword: str, text: str, prefix: str = "") -> list[str]:
     if not inner_newline and len(head) + len(escaped) + 2 <= PAGE_WIDTH:
         return [f'{head}"{escaped}"']
     width = PAGE_WIDTH - len(prefix) - 2
-    pieces = [piece for piece in text.splitlines(keepends=True)] or [""]
+    pieces = _LINES.findall(text) or [""]  # after each "\n" only, as gettext splits
     lines = [f'{head}""']
     for piece in pieces:
         lines.extend(f'{prefix}"{line}"' for line in _wrap_chunk(piece, width))
