@@ -1,9 +1,10 @@
-"""File-system helpers: atomic writes, release discovery."""
+"""File-system helpers: atomic writes, release discovery, the project lock."""
 
 from __future__ import annotations
 
 import fcntl
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -17,7 +18,9 @@ def atomic_write(path: Path, data: bytes) -> bool:
     """Write ``data`` to ``path`` through a temporary file and a rename.
 
     Returns False (and leaves the file alone, timestamp included) when it already holds
-    exactly these bytes.
+    exactly these bytes. The temporary file (``.<name>.<random>.tmp`` next to ``path``) is
+    locked while it is written, so :func:`remove_stale_temporaries` can tell the one a
+    killed process left behind from one being written.
     """
     path = Path(path)
     try:
@@ -26,18 +29,55 @@ def atomic_write(path: Path, data: bytes) -> bool:
     except FileNotFoundError:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.chmod(temporary, _mode_for(path))
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return True
+    for attempt in range(3):
+        handle, temporary = tempfile.mkstemp(
+            prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
+        )
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                fcntl.flock(stream, fcntl.LOCK_EX)
+                os.chmod(temporary, _mode_for(path))
+                stream.write(data)
+                stream.flush()
+                os.fsync(stream.fileno())
+                os.replace(temporary, path)  # still locked: never taken for a stale one
+            return True
+        except FileNotFoundError:
+            # removed as stale in the instant before it was locked: write it again
+            if attempt == 2 or not path.parent.is_dir():
+                raise
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+# mkstemp's names: the prefix, 8 characters of its alphabet, the suffix.
+_TEMPORARY = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")
+
+
+def remove_stale_temporaries(folders: Iterable[Path]) -> list[Path]:
+    """Remove the temporary files of :func:`atomic_write` that an interrupted or killed
+    process left in ``folders`` (recursively); files being written are locked and stay.
+
+    Only names of atomic_write's pattern (``.<name>.<8 characters>.tmp``) are touched.
+    Returns the removed files.
+    """
+    removed: list[Path] = []
+    for folder in folders:
+        for directory, _, names in sorted(os.walk(folder)):  # links to folders not followed
+            for name in sorted(names):
+                path = Path(directory, name)
+                if not _TEMPORARY.fullmatch(name) or path.is_symlink() or not path.is_file():
+                    continue
+                try:
+                    with open(path, "rb") as stream:
+                        fcntl.flock(stream, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                        path.unlink()
+                except (BlockingIOError, FileNotFoundError, PermissionError):
+                    continue  # being written, already gone, or not ours to remove
+                removed.append(path)
+    return removed
 
 
 def _mode_for(path: Path) -> int:

@@ -11,6 +11,10 @@ the run left them. A release whose source, settings and language files are all u
 is not even read again; a reviewer's edit in a language reprocesses that language (the
 translation memory may have changed); a changed glossary entry or model reprocesses
 everything, while the cache keeps re-translation to the segments it affects.
+
+A run is expected to hold the project lock (``pipeline.files.project_lock``). It starts
+by removing the temporary files that an interrupted or killed run left behind in the
+project's output folders (``locales``, ``.pipeline``, ``out``).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from pathlib import Path
 from pipeline import __version__
 from pipeline.document import read_document
 from pipeline.errors import InputError, PipelineError
-from pipeline.files import atomic_write, find_releases
+from pipeline.files import atomic_write, find_releases, remove_stale_temporaries
 from pipeline.glossary.match import Matcher
 from pipeline.layout import Layout
 from pipeline.mt.engine import Engine
@@ -59,6 +63,7 @@ class RunReport:
     unchanged: tuple[Path, ...] = ()  # releases skipped: nothing changed since the last run
     seconds: dict[str, float] = field(default_factory=dict)
     dry_run: bool = False
+    removed_temporaries: tuple[Path, ...] = ()  # left behind by an interrupted run
 
 
 @dataclass(frozen=True)
@@ -90,11 +95,13 @@ def settings_key(
     languages: Sequence[str],
 ) -> str:
     """A key for every setting that shapes the output: glossary and rules files (their
-    bytes), options, the models along each route, and the pipeline's version."""
+    bytes, in order, not where they are: a copied project keeps its state), options, the
+    models along each route, and the pipeline's version."""
     digest = hashlib.sha256(__version__.encode())
     for path in files:
-        digest.update(str(path).encode())
-        digest.update(path.read_bytes() if path.is_file() else b"-")
+        content = path.read_bytes() if path.is_file() else b"-"
+        digest.update(f"\0file {len(content)}\0".encode())
+        digest.update(content)
     digest.update(json.dumps(options, sort_keys=True, default=str).encode())
     for language in languages:
         route = engine.route_fingerprint("de", language) if engine else ""
@@ -116,6 +123,7 @@ def run(
     A release that cannot be read is reported and the others are still processed.
     """
     clock: dict[str, float] = {}
+    removed = () if settings.dry_run else tuple(remove_stale_temporaries(_outputs(layout)))
     releases = find_releases(paths or [layout.releases])
     state = _read_state(layout) if settings.incremental else {}
     language_hashes = {
@@ -164,8 +172,14 @@ def run(
     elif settings.languages and not settings.dry_run and not failures:
         _write_state(layout, settings, source_hashes, state)
     return RunReport(
-        tuple(results), tuple(failures), exported, tuple(unchanged), clock, settings.dry_run
-    )
+        tuple(results), tuple(failures), exported, tuple(unchanged), clock, settings.dry_run,
+        removed,
+    )  # fmt: skip
+
+
+def _outputs(layout: Layout) -> list[Path]:
+    """The folders the pipeline writes to."""
+    return [layout.locales, layout.state.parent, layout.out]
 
 
 def _release_result(path: Path, segmented: SegmentedDocument) -> ReleaseResult:
