@@ -310,6 +310,21 @@ def test_a_wrapped_paragraph_gives_a_po_file_the_next_run_reads(tmp_path: Path) 
     assert path.read_bytes() == before
 
 
+def test_an_obsolete_fuzzy_match_keeps_its_previous_msgid_as_gettext_writes_it(
+    tmp_path: Path,
+) -> None:
+    from pipeline.po.reader import read_catalog
+
+    entry = Entry("Neu.", "New.", flags=("fuzzy",), previous_msgid="Alt.", obsolete=True)
+    path = tmp_path / "a.po"
+    header = {"Content-Type": "text/plain; charset=UTF-8"}
+    path.write_text(render(Catalog(header, (entry,))), encoding="utf-8")
+    assert '#~| msgid "Alt."\n#~ msgid "Neu."' in path.read_text(encoding="utf-8")
+    msgfmt_check(path)
+    assert msgcat(path) == path.read_text(encoding="utf-8")
+    assert read_catalog(path).entries == (entry,)
+
+
 def test_a_second_run_is_refused_while_one_holds_the_lock(project: Path) -> None:
     with project_lock(Layout(project).lock):
         result = run(project, "--to", "en")

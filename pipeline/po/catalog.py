@@ -95,10 +95,11 @@ def _entry_block(entry: Entry) -> str:
         lines.extend(_references(entry.references))
     if entry.flags:
         lines.append("#, " + ", ".join(entry.flags))
+    previous = "#~| " if entry.obsolete else "#| "  # gettext: "#|" alone is not obsolete
     if entry.previous_msgctxt is not None:
-        lines.extend(po_string("msgctxt", entry.previous_msgctxt, "#| "))
+        lines.extend(po_string("msgctxt", entry.previous_msgctxt, previous))
     if entry.previous_msgid is not None:
-        lines.extend(po_string("msgid", entry.previous_msgid, "#| "))
+        lines.extend(po_string("msgid", entry.previous_msgid, previous))
     prefix = "#~ " if entry.obsolete else ""
     if entry.msgctxt is not None:
         lines.extend(po_string("msgctxt", entry.msgctxt, prefix))
