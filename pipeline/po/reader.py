@@ -2,11 +2,12 @@
 
 The reader follows GNU gettext's grammar and escapes (``\\n``, ``\\t``, ``\\a`` … ``\\?``,
 octal and hexadecimal bytes) and splits lines only at line feeds, so a translation with a
-LINE SEPARATOR or another Unicode break character reads as it was written. What gettext
-would accept but the pipeline cannot keep faithfully is an input error that names the
-line: a raw control character (it would be written back raw, or silently dropped by
-``msgcat``), a NUL (gettext cuts the message there), two entries with the same msgctxt
-and msgid, plural entries (the msgids are German segments, never plural forms).
+LINE SEPARATOR or another Unicode break character reads as it was written. What the
+pipeline cannot keep faithfully is an input error that names the file and the line: a raw
+control character (gettext would write it back raw, ``msgcat`` drops a NUL silently), a
+NUL in any form (gettext cuts the message there), two entries with the same msgctxt and
+msgid (gettext refuses them too), plural entries (msgids are German segments). Escaped
+control characters are fine: they are read, and written back escaped.
 """
 
 from __future__ import annotations
@@ -45,11 +46,6 @@ def read_catalog(path: Path) -> Catalog:
         path, "PO file", "save the PO file as UTF-8 (Content-Type: text/plain; charset=UTF-8)"
     )
     return parse_catalog(text, path)
-
-
-def check_syntax(text: str, path: Path | str) -> None:
-    """Raise :class:`InputError` for anything the reader does not accept."""
-    parse_catalog(text, path)
 
 
 @dataclass
