@@ -10,6 +10,7 @@ exactly once; what does not is reported so the engine can fall back.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
@@ -19,9 +20,12 @@ from functools import lru_cache
 PLACEHOLDER = re.compile(r"⟦(\d+)⟧")
 _LOOSE_PLACEHOLDER = re.compile(r"⟦\s*(\d+)\s*⟧")  # models sometimes space them out
 
+# Every pattern here runs in linear time on any input (issue 11): an e-mail address only
+# starts where a run of its characters starts, so a long token is scanned once, not once
+# per character, and possessive quantifiers never give back what they took.
 URL_OR_EMAIL = re.compile(
     r"(?:https?://|ftp://|www\.)[^\s<>\"„“”»«]+[^\s<>\"„“”»«.,;:!?)\]]"
-    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+",
+    r"|(?<![\w.+-])[\w.+-]++@[\w-]++(?:\.[\w-]++)++",
     re.IGNORECASE,
 )
 # German and international phone numbers: "030-916 070-47", "+49 (0)30 916070-47".
@@ -101,12 +105,10 @@ def find_protected(text: str) -> list[tuple[int, int]]:
 
 @lru_cache(maxsize=65536)
 def _protected_spans(text: str) -> tuple[tuple[int, int], ...]:
-    spans = [match.span() for match in URL_OR_EMAIL.finditer(text)]
-    taken = _Taken(spans)
-    for match in PHONE.finditer(text):
-        if not taken.overlaps(*match.span()):
-            spans.append(match.span())
-    return tuple(sorted(spans))
+    urls = [match.span() for match in URL_OR_EMAIL.finditer(text)]
+    taken = _Taken(urls)
+    phones = [match.span() for match in PHONE.finditer(text) if not taken.overlaps(*match.span())]
+    return tuple(sorted(urls + phones))
 
 
 def mask(
@@ -169,17 +171,23 @@ def restore(masked: Masked, output: str, sentence_case: Collection[int] = ()) ->
 
 def _opening_term(output: str, sentence_case: Collection[int]) -> int:
     """Offset of the first ``sentence_case`` placeholder before any word; -1 if none."""
+    cursor = 0  # the text before ``cursor`` holds no word outside placeholders
     for match in PLACEHOLDER.finditer(output):
-        if any(char.isalnum() for char in PLACEHOLDER.sub("", output[: match.start()])):
+        if any(char.isalnum() for char in output[cursor : match.start()]):
             return -1
         if int(match.group(1)) in sentence_case:
             return match.start()
+        cursor = match.end()
     return -1
 
 
 class _Taken:
+    """Sorted, non-overlapping spans; whether a span overlaps one of them, by bisection."""
+
     def __init__(self, spans: list[tuple[int, int]]) -> None:
         self.spans = spans
+        self.starts = [start for start, _ in spans]
 
     def overlaps(self, start: int, end: int) -> bool:
-        return any(start < taken_end and taken_start < end for taken_start, taken_end in self.spans)
+        index = bisect.bisect_left(self.starts, end) - 1  # the last span starting before end
+        return index >= 0 and self.spans[index][1] > start

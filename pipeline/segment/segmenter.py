@@ -109,8 +109,11 @@ class SegmentedDocument:
 
 
 _TERMINATOR = re.compile(r"[.!?…]+")
+# An e-mail address starts only where a run of its characters starts: a long token is
+# scanned once, not once per character (linear time on any input).
 _URL_OR_EMAIL = re.compile(
-    r"(?:https?://|ftp://|www\.)[^\s<>\"„“”»«]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.IGNORECASE
+    r"(?:https?://|ftp://|www\.)[^\s<>\"„“”»«]++|(?<![\w.+-])[\w.+-]++@[\w-]++(?:\.[\w-]++)++",
+    re.IGNORECASE,
 )
 _URL_TRAILING = ".,;:!?)]}'\"“”‘’»«*_"
 _CLOSERS = frozenset("“”\"'’‘»«)]")
@@ -259,13 +262,36 @@ def _sentence_cuts(view: _BlockView, rules: SegmentationRules) -> list[tuple[int
     protected = _url_spans(text)
     protected_starts = [start for start, _ in protected]
     cuts = []
+    after: _After | None = None
     for match in _TERMINATOR.finditer(text):
         if view.code_at(match.start()) or _inside(protected, protected_starts, match.start()):
             continue
-        cut = _judge(view, match, rules)
+        if after is None or match.end() > after.left_end:
+            after = _after(view, match.end())
+        # else: this terminator lies in the run of closers and terminators skipped after an
+        # earlier one ("„Ja.“."): what follows it is the same, and is not scanned again.
+        cut = _judge(view, match, rules, after)
         if cut is not None:
             cuts.append(cut)
     return cuts
+
+
+@dataclass(frozen=True)
+class _After:
+    """What follows a terminator: the end of its sentence, the start of the next one, and
+    the word that opens it (None if none can)."""
+
+    left_end: int
+    right_start: int
+    following: str | None
+
+
+def _after(view: _BlockView, position: int) -> _After:
+    left_end = _skip_closers(view, position)
+    right_start = _skip_space(view, left_end)
+    if right_start == left_end or right_start >= len(view.text):
+        return _After(left_end, right_start, None)  # no space after it, or the block's end
+    return _After(left_end, right_start, _next_word(view, right_start))
 
 
 def _url_spans(text: str) -> list[tuple[int, int]]:
@@ -285,15 +311,11 @@ def _inside(spans: list[tuple[int, int]], starts: list[int], position: int) -> b
 
 
 def _judge(
-    view: _BlockView, match: re.Match[str], rules: SegmentationRules
+    view: _BlockView, match: re.Match[str], rules: SegmentationRules, after: _After
 ) -> tuple[int, int] | None:
     """The cut (end of this sentence, start of the next) at a terminator, or None."""
     text = view.text
-    left_end = _skip_closers(view, match.end())
-    right_start = _skip_space(view, left_end)
-    if right_start == left_end or right_start >= len(text):
-        return None  # no space after the punctuation, or the end of the block
-    following = _next_word(view, right_start)
+    left_end, right_start, following = after.left_end, after.right_start, after.following
     if following is None:
         return None
     terminator = match.group()
