@@ -203,12 +203,16 @@ def _find_opener(parts: list[Part], stack: list[int], closer: Code) -> int | Non
 def merge_text(parts: list[Part]) -> list[Part]:
     """Join neighbouring text runs and drop empty ones."""
     merged: list[Part] = []
+    run: list[str] = []  # joined once: adding to a string piece by piece is quadratic
     for part in parts:
         if isinstance(part, str):
-            if not part:
-                continue
-            if merged and isinstance(merged[-1], str):
-                merged[-1] += part
-                continue
+            if part:
+                run.append(part)
+            continue
+        if run:
+            merged.append("".join(run))
+            run = []
         merged.append(part)
+    if run:
+        merged.append("".join(run))
     return merged
