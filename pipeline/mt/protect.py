@@ -17,17 +17,15 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+import ahocorasick
+
+from pipeline.segment.urls import UrlOrEmail
+
 PLACEHOLDER = re.compile(r"⟦(\d+)⟧")
 _LOOSE_PLACEHOLDER = re.compile(r"⟦\s*(\d+)\s*⟧")  # models sometimes space them out
 
-# Every pattern here runs in linear time on any input (issue 11): an e-mail address only
-# starts where a run of its characters starts, so a long token is scanned once, not once
-# per character, and possessive quantifiers never give back what they took.
-URL_OR_EMAIL = re.compile(
-    r"(?:https?://|ftp://|www\.)[^\s<>\"„“”»«]+[^\s<>\"„“”»«.,;:!?)\]]"
-    r"|(?<![\w.+-])[\w.+-]++@[\w-]++(?:\.[\w-]++)++",
-    re.IGNORECASE,
-)
+# Linear time on any input (issue 11), see pipeline.segment.urls.
+URL_OR_EMAIL = UrlOrEmail(r"(?:https?://|ftp://|www\.)[^\s<>\"„“”»«]+[^\s<>\"„“”»«.,;:!?)\]]")
 # German and international phone numbers: "030-916 070-47", "+49 (0)30 916070-47".
 PHONE = re.compile(
     r"(?<![\w.,/])(?!\d{1,2}/\d{1,2}/\d{2,4}(?!\d))(?!\d{4}-\d{2}-\d{2}(?!\d))"  # not a date
@@ -74,18 +72,35 @@ def retry_showing(masked: Masked, shown: dict[int, str]) -> Retry | None:
     A text that could not be found again unambiguously in the output (it also occurs
     elsewhere in the segment, or inside another shown text) stays a placeholder.
     """
-    texts = [text for text in shown.values() if text.strip()]
-    usable = {
-        number: text
-        for number, text in shown.items()
-        if text.strip() and text not in masked.text and sum(text in other for other in texts) == 1
-    }
+    texts = Counter(text for text in shown.values() if text.strip())
+    inside = _containers(texts, masked.text)
+    usable = {number: text for number, text in shown.items() if inside.get(text) == 1}
     if not usable:
         return None
     retry_text = PLACEHOLDER.sub(
         lambda match: usable.get(int(match.group(1)), match.group()), masked.text
     )
     return Retry(retry_text, tuple((f"⟦{n}⟧", usable[n]) for n in sorted(usable)))
+
+
+def _containers(texts: Counter[str], segment: str) -> dict[str, int]:
+    """For each text not in ``segment``: how many of ``texts`` (itself included) contain it.
+
+    One Aho-Corasick pass over each distinct text, so the work grows with their length, not
+    with the square of their number.
+    """
+    if not texts:
+        return {}
+    automaton = ahocorasick.Automaton()
+    for text in texts:
+        automaton.add_word(text, text)
+    automaton.make_automaton()
+    in_segment = {text for _, text in automaton.iter(segment)}
+    counts: Counter[str] = Counter()
+    for container, copies in texts.items():
+        for text in {text for _, text in automaton.iter(container)}:
+            counts[text] += copies
+    return {text: count for text, count in counts.items() if text not in in_segment}
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from enum import StrEnum
 
 from pipeline.document.model import Block, BlockKind, Code, CodeKind, Document, LineIndex, Role
 from pipeline.segment.rules import SegmentationRules, load_rules
+from pipeline.segment.urls import UrlOrEmail
 
 
 class Level(StrEnum):
@@ -109,12 +110,7 @@ class SegmentedDocument:
 
 
 _TERMINATOR = re.compile(r"[.!?…]+")
-# An e-mail address starts only where a run of its characters starts: a long token is
-# scanned once, not once per character (linear time on any input).
-_URL_OR_EMAIL = re.compile(
-    r"(?:https?://|ftp://|www\.)[^\s<>\"„“”»«]++|(?<![\w.+-])[\w.+-]++@[\w-]++(?:\.[\w-]++)++",
-    re.IGNORECASE,
-)
+_URL_OR_EMAIL = UrlOrEmail(r"(?:https?://|ftp://|www\.)[^\s<>\"„“”»«]++")
 _URL_TRAILING = ".,;:!?)]}'\"“”‘’»«*_"
 _CLOSERS = frozenset("“”\"'’‘»«)]")
 _OPENERS = frozenset("„“\"'‚‘»«([")
@@ -208,21 +204,52 @@ def _segment_spans(
     view: _BlockView, kind: BlockKind, level: Level, rules: SegmentationRules
 ) -> list[tuple[int, int]]:
     """Offsets (in the block text) of the translatable segments, trimmed."""
-    cuts: list[tuple[int, int]] = []
+    line_cuts: list[tuple[int, int]] = []
     for start, end, code in view.codes:
         if code.kind is CodeKind.LINE_BREAK and level is Level.SENTENCE:
-            cuts.append((start, end))
+            line_cuts.append((start, end))
+    sentence_cuts = []
     if level is Level.SENTENCE and kind is not BlockKind.HEADING:
-        cuts.extend(_sentence_cuts(view, rules))
-    cuts.sort()
-    spans = []
+        sentence_cuts = _sentence_cuts(view, rules)
+    # (left end, right start, whether a line break makes the cut), in order
+    cuts = sorted([(*cut, True) for cut in line_cuts] + [(*cut, False) for cut in sentence_cuts])
+    lines: list[list[tuple[int, int]]] = [[]]
     cursor = 0
-    for left_end, right_start in cuts:
-        spans.append((cursor, left_end))
+    for left_end, right_start, is_line_break in cuts:
+        lines[-1].append((cursor, left_end))
+        if is_line_break:
+            lines.append([])
         cursor = right_start
-    spans.append((cursor, len(view.text)))
-    trimmed = (_trim(view, start, end) for start, end in spans)
-    return [(start, end) for start, end in trimmed if _has_words(view, start, end)]
+    lines[-1].append((cursor, len(view.text)))
+    spans = [span for line in lines for span in _line_spans(view, line)]
+    if not any(_has_words(view, start, end) for start, end in spans):
+        return []  # nothing to translate: the block is copied as it stands
+    return spans
+
+
+def _line_spans(view: _BlockView, pieces: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The segments of one line, trimmed: no text of it is left out of them.
+
+    A piece without words ("12\\." before "März 2024", a bullet, an inline code after
+    "e.g.") joins the next piece of its line, or at the line's end the previous one; a
+    line without words at all (a phone number in a contact block) is a segment of its own.
+    """
+    trimmed = [_trim(view, start, end) for start, end in pieces]
+    trimmed = [(start, end) for start, end in trimmed if start < end]
+    spans: list[tuple[int, int]] = []
+    pending: int | None = None  # start of the wordless pieces waiting for a worded one
+    for start, end in trimmed:
+        if _has_words(view, start, end):
+            spans.append((start if pending is None else pending, end))
+            pending = None
+        elif pending is None:
+            pending = start
+    if pending is not None:
+        if spans:
+            spans[-1] = (spans[-1][0], trimmed[-1][1])
+        else:
+            spans.append((pending, trimmed[-1][1]))
+    return spans
 
 
 def _trim(view: _BlockView, start: int, end: int) -> tuple[int, int]:
@@ -408,6 +435,8 @@ def _period_ends_sentence(
     ):
         word_start -= 1
     word = text[word_start:period]
+    if word.endswith("\\"):
+        word = word[:-1]  # "12\\. März": escaped so that CommonMark starts no list
     if not word:
         return True
     starts_sentence = following in rules.starters
