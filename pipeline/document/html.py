@@ -9,6 +9,7 @@ not prose (script, style, pre, code, svg, …) are copied through untouched; inl
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -149,6 +150,7 @@ class _BlockBuilder:
         self.lines = LineIndex(text)
         self.blocks: list[Block] = []
         self.elements: list[str] = []  # open block elements
+        self.open_count: Counter[str] = Counter()  # how often each name is in elements
         self.parts: list[Part] = []
         self.start: int | None = None
 
@@ -174,8 +176,13 @@ class _BlockBuilder:
     def _track_element(self, token: _Token) -> None:
         if token.kind == "start" and self.text[token.end - 2 : token.end] != "/>":
             self.elements.append(token.name)
-        elif token.kind == "end" and token.name in self.elements:
-            index = len(self.elements) - 1 - self.elements[::-1].index(token.name)
+            self.open_count[token.name] += 1
+        elif token.kind == "end" and self.open_count[token.name]:
+            index = len(self.elements) - 1
+            while self.elements[index] != token.name:  # what it passes is closed with it
+                index -= 1
+            for name in self.elements[index:]:
+                self.open_count[name] -= 1
             del self.elements[index:]
 
     def _add_text(self, offset: int, source: str) -> None:

@@ -166,19 +166,31 @@ class LineIndex:
 
 
 def pair_codes(parts: list[Part]) -> tuple[Part, ...]:
-    """Link each open code to its close code; unmatched ones become isolated."""
-    stack: list[int] = []
+    """Link each open code to its close code; unmatched ones become isolated.
+
+    A close code pairs with the nearest open code of its kind; the open codes after that
+    one stay unmatched. Each open code is looked up once by its key, so this is linear.
+    """
+    stack: list[tuple[int, tuple[CodeKind, str]]] = []  # (index in parts, key)
+    open_by_key: dict[tuple[CodeKind, str], list[int]] = {}  # key → positions in stack
     partner: dict[int, int] = {}
     for index, part in enumerate(parts):
         if not isinstance(part, Code):
             continue
         if part.role is Role.OPEN:
-            stack.append(index)
+            key = part.key
+            open_by_key.setdefault(key, []).append(len(stack))
+            stack.append((index, key))
         elif part.role is Role.CLOSE:
-            opener = _find_opener(parts, stack, part)
-            if opener is not None:
+            positions = open_by_key.get(part.key)
+            if positions:
+                position = positions[-1]
+                opener = stack[position][0]
                 partner[opener] = index
                 partner[index] = opener
+                for _, key in reversed(stack[position:]):
+                    open_by_key[key].pop()
+                del stack[position:]
     result: list[Part] = []
     for index, part in enumerate(parts):
         if isinstance(part, Code) and part.role is not Role.ISOLATED:
@@ -188,16 +200,6 @@ def pair_codes(parts: list[Part]) -> tuple[Part, ...]:
                 part = Code(part.kind, Role.ISOLATED, part.source)
         result.append(part)
     return tuple(result)
-
-
-def _find_opener(parts: list[Part], stack: list[int], closer: Code) -> int | None:
-    for position in range(len(stack) - 1, -1, -1):
-        candidate = parts[stack[position]]
-        if isinstance(candidate, Code) and candidate.key == closer.key:
-            opener = stack[position]
-            del stack[position:]
-            return opener
-    return None
 
 
 def merge_text(parts: list[Part]) -> list[Part]:
