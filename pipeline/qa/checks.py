@@ -16,8 +16,10 @@ from itertools import pairwise
 from pathlib import Path
 from typing import ClassVar
 
+import ahocorasick
+
 from pipeline.glossary.match import Matcher, TermHit
-from pipeline.glossary.model import Termbase
+from pipeline.glossary.model import Concept, Termbase
 from pipeline.mt.engine import has_runaway_repetition
 from pipeline.mt.protect import find_protected
 from pipeline.qa.numbers import dates_in, numbers_in, units_in
@@ -26,8 +28,9 @@ ERROR = "error"
 WARNING = "warning"
 
 _MARKUP = re.compile(
-    r"\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])|`+|\]\([^)\s]*\)|\[|<[^<>\s][^<>]*>|⟦\d+⟧"
+    r"\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])|`+|\]\([^)\s]*+\)|\[|<[^<>\s][^<>]*+>|⟦\d+⟧"
 )
+_LINK_RUN = re.compile(r"[^)\s]*+")  # a link target "](…)" cannot hold ")" or a space
 _WORDS = re.compile(r"\w+")
 _FINAL = re.compile(r"([.!?:;…])[\s\"'“”„«»‘’)\]*_]*$")
 _LETTER = re.compile(r"[^\W\d_]")
@@ -86,7 +89,35 @@ def register(cls: type[Check]) -> type[Check]:
 
 
 def markup_tokens(text: str) -> list[str]:
-    return [match.group() for match in _MARKUP.finditer(text)]
+    return [text[start:end] for start, end in _markup_spans(text)]
+
+
+def _markup_spans(text: str) -> list[tuple[int, int]]:
+    """Where ``_MARKUP.finditer(text)`` matches, in linear time.
+
+    A "](" whose run of non-space characters ends without ")" opens no link target, nor
+    does any later "](" in that run; the plain pattern would scan the run again from each
+    of them (quadratic on "](](](…"). Their "]" is hidden first, so none is tried.
+    """
+    hidden = []
+    position = text.find("](")
+    while position >= 0:
+        end = _LINK_RUN.match(text, position).end()  # type: ignore[union-attr]
+        if not text.startswith(")", end):
+            while position >= 0:
+                hidden.append(position)
+                position = text.find("](", position + 1, end)
+        position = text.find("](", end)
+    if hidden:
+        pieces = []
+        cursor = 0
+        for position in hidden:
+            pieces.append(text[cursor:position])
+            pieces.append("\x00")  # like "]" to every other alternative: no word, no space
+            cursor = position + 1
+        pieces.append(text[cursor:])
+        text = "".join(pieces)
+    return [match.span() for match in _MARKUP.finditer(text)]
 
 
 @register
@@ -116,7 +147,25 @@ class Protected(Check):
 
     def problems(self, source: str, target: str, context: Context) -> list[str]:
         wanted = [source[start:end] for start, end in find_protected(source)]
-        return [f"{item!r} is not in the translation" for item in wanted if item not in target]
+        found = {target[start:end] for start, end in find_protected(target)}
+        missing = _not_in(target, {item for item in wanted if item not in found})
+        return [f"{item!r} is not in the translation" for item in wanted if item in missing]
+
+
+def _not_in(text: str, needles: set[str]) -> set[str]:
+    """The needles that do not occur in ``text``: one pass over it, however many there are."""
+    if len(needles) <= 1:
+        return {needle for needle in needles if needle not in text}
+    automaton = ahocorasick.Automaton()
+    for needle in needles:
+        automaton.add_word(needle, needle)
+    automaton.make_automaton()
+    missing = set(needles)
+    for _, needle in automaton.iter(text):
+        missing.discard(needle)
+        if not missing:
+            break
+    return missing
 
 
 # --- numbers, dates, units ----------------------------------------------------------------
@@ -175,23 +224,41 @@ class Glossary(Check):
             return []
         problems = []
         folded = target.casefold()
+        # A long text has many hits of few concepts: each concept (and each do-not-translate
+        # surface) is looked up in the translation once, so the check stays linear.
+        kept: dict[str, bool] = {}
+        preferred: dict[str, bool] = {}
+        forbidden: dict[str, list[str]] = {}
         for hit in context.terms:
             concept = context.termbase.get(hit.concept)
             if concept is None:
                 continue
             if concept.dnt:
-                if hit.surface not in target:
+                if hit.surface not in kept:
+                    kept[hit.surface] = hit.surface in target
+                if not kept[hit.surface]:
                     problems.append(f"do-not-translate {hit.surface!r} was changed")
                 continue
-            variants = [t.text for t in concept.terms.get(context.language, ())]
-            variants += [t.plural for t in concept.terms.get(context.language, ()) if t.plural]
-            if variants and not any(v.casefold() in folded for v in variants):
+            if concept.id not in preferred:
+                preferred[concept.id] = _uses_preferred(concept, context.language, folded)
+                forbidden[concept.id] = [
+                    banned
+                    for banned in concept.forbidden.get(context.language, ())
+                    if re.search(rf"(?<!\w){re.escape(banned.casefold())}(?!\w)", folded)
+                ]
+            if not preferred[concept.id]:
                 wanted = concept.target(context.language, plural=hit.plural)
                 problems.append(f"{hit.surface!r} should be {wanted!r}")
-            for banned in concept.forbidden.get(context.language, ()):
-                if re.search(rf"(?<!\w){re.escape(banned.casefold())}(?!\w)", folded):
-                    problems.append(f"forbidden term {banned!r} for {hit.surface!r}")
+            for banned in forbidden[concept.id]:
+                problems.append(f"forbidden term {banned!r} for {hit.surface!r}")
         return problems
+
+
+def _uses_preferred(concept: Concept, language: str, folded: str) -> bool:
+    """Whether the (case-folded) translation holds one of the concept's terms, if it has any."""
+    variants = [t.text for t in concept.terms.get(language, ())]
+    variants += [t.plural for t in concept.terms.get(language, ()) if t.plural]
+    return not variants or any(v.casefold() in folded for v in variants)
 
 
 # --- completeness -----------------------------------------------------------------------------
@@ -350,7 +417,13 @@ class Capitalisation(Check):
 
 
 def _first_letter(text: str) -> str:
-    text = _MARKUP.sub("", text)
+    pieces = []
+    cursor = 0
+    for start, end in _markup_spans(text):
+        pieces.append(text[cursor:start])
+        cursor = end
+    pieces.append(text[cursor:])
+    text = "".join(pieces)
     for char in text:
         if unicodedata.category(char).startswith("L"):
             return char

@@ -10,7 +10,9 @@ compares them).
 
 from __future__ import annotations
 
+import bisect
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -82,9 +84,24 @@ def _month_pattern(language: str) -> re.Pattern[str]:
 
 
 def _without_protected(text: str) -> str:
-    for start, end in find_protected(text):
-        text = text[:start] + " " * (end - start) + text[end:]
-    return text
+    return _blanked(text, find_protected(text))
+
+
+def _blanked(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    """``text`` with the spans (sorted by start) replaced by spaces, built in one pass."""
+    pieces = []
+    cursor = 0
+    for span_start, end in spans:
+        start = max(span_start, cursor)  # a month date may overlap a numeric one
+        if end <= start:
+            continue
+        pieces.append(text[cursor:start])
+        pieces.append(" " * (end - start))
+        cursor = end
+    if not pieces:
+        return text
+    pieces.append(text[cursor:])
+    return "".join(pieces)
 
 
 @lru_cache(maxsize=65536)
@@ -102,8 +119,12 @@ def _date_spans(text: str, language: str) -> tuple[tuple[int, int, Date], ...]:
         if 1 <= date.month <= 12 and 1 <= date.day <= 31:
             spans.append((match.start(), match.end(), date))
     months = MONTHS.get(language, MONTHS["en"]) + MONTHS["en"]
+    numeric_starts = [start for start, _, _ in spans]
+    numeric_ends = [end for _, end, _ in spans]
     for match in _month_pattern(language).finditer(text):
-        if any(start <= match.start() < end for start, end, _ in spans):
+        # Inside a numeric date? (Month dates never overlap each other.) By bisection.
+        index = bisect.bisect_right(numeric_starts, match.start()) - 1
+        if index >= 0 and match.start() < numeric_ends[index]:
             continue
         if match.group(1):
             day, name, year = match.group(1), match.group(2), match.group(3)
@@ -123,8 +144,7 @@ def dates_in(text: str, language: str) -> list[Date]:
 def _numbers(text: str, language: str, skip_dates: bool) -> tuple[float, ...]:
     text = _without_protected(text)
     if skip_dates:
-        for start, end, _ in _date_spans(text, language):
-            text = text[:start] + " " * (end - start) + text[end:]
+        text = _blanked(text, ((start, end) for start, end, _ in _date_spans(text, language)))
     values = []
     for match in _NUMBER_RE.finditer(text):
         number = re.match(_NUMBER, match.group())
