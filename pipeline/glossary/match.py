@@ -200,8 +200,14 @@ def _is_plural(tokens: list[Token], entry: _Entry) -> bool:
 
 
 def _longest_first(candidates: list[TermHit]) -> list[TermHit]:
+    if not candidates:
+        return []
     chosen: list[TermHit] = []
+    # The characters already covered by a chosen hit: a hit is checked against its own
+    # span, not against every hit chosen before it, so a text with many terms stays linear.
+    taken = bytearray(max(hit.end for hit in candidates))
     for hit in sorted(candidates, key=lambda h: (-(h.end - h.start), h.start)):
-        if all(hit.end <= other.start or other.end <= hit.start for other in chosen):
+        if taken.find(1, hit.start, hit.end) < 0:
             chosen.append(hit)
+            taken[hit.start : hit.end] = b"\x01" * (hit.end - hit.start)
     return sorted(chosen, key=lambda h: h.start)
