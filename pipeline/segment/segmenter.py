@@ -436,7 +436,7 @@ def _period_ends_sentence(
         word_start -= 1
     word = text[word_start:period]
     if word.endswith("\\"):
-        word = word[:-1]  # "12\\. März": escaped so that CommonMark starts no list
+        word = word[:-1]  # "12\. März": escaped so that CommonMark starts no list
     if not word:
         return True
     starts_sentence = following in rules.starters
