@@ -175,3 +175,75 @@ def test_bad_rules_file_is_a_clear_error(tmp_path: Path, content: str, message: 
 )
 def test_entities_count_as_what_they_stand_for(source: str, format: str) -> None:
     assert texts(source, format) == ["&auml;"]
+
+
+CONTACT = (
+    "**Pressekontakt**\n\n"
+    "Deutsche Röntgengesellschaft e.V.\n"
+    "Dr. Ina Muster\n"
+    "Ernst-Reuter-Platz 10\n"
+    "10587 Berlin\n"
+    "Tel: +49 30 916070-0\n"
+    "[presse@example.org](mailto:presse@example.org)\n"
+)
+
+
+def test_contact_block_with_soft_breaks_has_one_segment_per_line() -> None:
+    result = segmented(CONTACT)
+    assert [s.text for s in result.segments] == [
+        "**Pressekontakt**",
+        "Deutsche Röntgengesellschaft e.V.",
+        "Dr. Ina Muster",
+        "Ernst-Reuter-Platz 10",
+        "10587 Berlin",
+        "Tel: +49 30 916070-0",
+        "[presse@example.org](mailto:presse@example.org)",
+    ]
+    assert result.document.blocks[1].kind.value == "lines"
+    assert rebuild(result) == CONTACT.encode()
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "> Klinikum Nord\n> Abteilung Radiologie\n> Hauptstr. 5\n> 20095 Hamburg\n",
+        "Ansprechpartner:\nMax Beispiel\nFon 040 123456\nFax 040 123457\nwww.example.org\n",
+        "- Pressestelle\n  Am Ring 4\n  50667 Köln\n  E-Mail: info@example.org\n",
+    ],
+)
+def test_contact_lines_in_quotes_lists_and_with_labels(source: str) -> None:
+    result = segmented(source)
+    lines = [line.lstrip("> -").strip() for line in source.splitlines()]
+    assert [s.text for s in result.segments] == lines
+    assert rebuild(result) == source.encode()
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # short semantic lines of prose, with no contact details: sentences as usual
+        "Die Klinik wächst,\ndie Wartezeit sinkt,\nund das Team ist zufrieden.\n",
+        # a phone number mentioned in wrapped prose
+        "Fragen beantwortet das Team\nunter Tel. 030 123456\nwerktags bis 16 Uhr.\n",
+    ],
+)
+def test_short_prose_lines_are_not_a_contact_block(source: str) -> None:
+    assert len(segmented(source).segments) == 1
+
+
+def test_ordinal_after_a_soft_line_break_stays_in_the_sentence() -> None:
+    source = "Nach dem Symposium 2019\n12. Fortbildungstag der Sektion und mehr.\n"
+    assert texts(source) == ["Nach dem Symposium 2019\n12. Fortbildungstag der Sektion und mehr."]
+
+
+def test_items_on_one_plain_text_line_split_before_each_bullet() -> None:
+    source = "Ablauf • 1. Anmeldung • 2. Vorträge • 3. Diskussion\n\nDanach folgt ein Empfang.\n"
+    result = segmented(source, "text")
+    assert [s.text for s in result.segments] == [
+        "Ablauf",
+        "• 1. Anmeldung",
+        "• 2. Vorträge",
+        "• 3. Diskussion",
+        "Danach folgt ein Empfang.",
+    ]
+    assert rebuild(result) == source.encode()

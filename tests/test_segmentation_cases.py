@@ -25,6 +25,11 @@ def test_every_rule_has_cases() -> None:
         "quotation",
         "parenthesis",
         "ellipsis",
+        "rare_abbreviation",
+        "ordinal_context",
+        "ordinal_range",
+        "slogan",
+        "inline_list",
     } <= rules
 
 

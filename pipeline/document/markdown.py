@@ -31,6 +31,7 @@ from pipeline.document.model import (
     merge_text,
     pair_codes,
 )
+from pipeline.document.text import WRAPPED_LINE_MIN
 
 
 def _table_rule(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
@@ -120,6 +121,8 @@ def _make_block(
         parts: tuple[Part, ...] = (text[start:end],)
     else:
         parts, end = aligned
+        if opener.type == "paragraph_open":
+            parts = _contact_lines(parts)
     kind, tag = _classify(opener, containers, parts)
     return Block(kind, tag, start, end, lines.line_of(start), parts)
 
@@ -136,6 +139,45 @@ def _classify(
         return kind, "li" if kind is BlockKind.LIST_ITEM else "blockquote"
     has_break = any(isinstance(p, Code) and p.kind is CodeKind.LINE_BREAK for p in parts)
     return (BlockKind.LINES if has_break else BlockKind.PARAGRAPH), "p"
+
+
+# What marks a line of a contact or address block: postcode and city, a phone or fax
+# label or number, an e-mail address, a web address, a street and house number.
+_CONTACT_LINE = re.compile(
+    r"^(?:[A-Z]{1,2}-)?\d{4,5}\s+[^\W\d_]"
+    r"|^(?:Tel|Telefon|Fon|Fax|Mobil|Mobile|Handy|Phone|E-Mail|Email|Mail|Web|Internet)\b"
+    r"|^\+?[\d\s/().-]{6,}$|@|mailto:|www\.|https?://"
+    r"|(?:straße|strasse|str\.|weg|platz|allee|ring|gasse|damm|ufer|chaussee|Postfach)\s*\d",
+    re.IGNORECASE,
+)
+
+
+def _contact_lines(parts: tuple[Part, ...]) -> tuple[Part, ...]:
+    """A paragraph of short contact lines joined by soft breaks keeps its lines apart.
+
+    Name, street, postcode and city, "Tel:", an e-mail link on consecutive short lines
+    are one line each, as with hard breaks and in plain text: the soft breaks become line
+    breaks (the same bytes). Wrapped prose has long lines or no such contact details.
+    """
+    lines: list[list[str]] = [[]]
+    for part in parts:
+        if isinstance(part, Code) and part.kind is CodeKind.SOFT_BREAK:
+            lines.append([])
+        else:
+            lines[-1].append(part if isinstance(part, str) else part.source)
+    if len(lines) < 3:
+        return parts
+    texts = ["".join(line).strip() for line in lines]
+    if any(len(text) >= WRAPPED_LINE_MIN for text in texts):
+        return parts
+    if sum(1 for text in texts if _CONTACT_LINE.search(text)) < 2:
+        return parts
+    return tuple(
+        Code(CodeKind.LINE_BREAK, Role.ISOLATED, part.source)
+        if isinstance(part, Code) and part.kind is CodeKind.SOFT_BREAK
+        else part
+        for part in parts
+    )
 
 
 def _line_span(text: str, lines: LineIndex, number: int) -> tuple[int, int]:

@@ -22,6 +22,8 @@ class SegmentationRules:
     inside_suffixes: tuple[str, ...] = ()
     months: frozenset[str] = frozenset()
     ordinal_preceders: frozenset[str] = frozenset()  # lower case
+    # short lower-case words that may end a sentence (all others may be abbreviations)
+    sentence_final_words: frozenset[str] = frozenset()
 
     def merged(self, other: SegmentationRules) -> SegmentationRules:
         return SegmentationRules(
@@ -31,6 +33,7 @@ class SegmentationRules:
             tuple(dict.fromkeys(self.inside_suffixes + other.inside_suffixes)),
             self.months | other.months,
             self.ordinal_preceders | other.ordinal_preceders,
+            self.sentence_final_words | other.sentence_final_words,
         )
 
 
@@ -68,7 +71,7 @@ def _parse(content: str, path: Path) -> SegmentationRules:
             fix="see pipeline/segment/data/de.toml for the expected layout",
         ) from None
     known = {
-        "abbreviations": {"inside", "final", "inside_suffixes"},
+        "abbreviations": {"inside", "final", "inside_suffixes", "sentence_final_words"},
         "sentence_starters": {"words"},
         "ordinals": {"months", "preceding_words"},
     }
@@ -77,7 +80,7 @@ def _parse(content: str, path: Path) -> SegmentationRules:
             raise InputError(
                 f"unknown table [{table}]",
                 path=path,
-                fix="use [abbreviations] (inside, final, inside_suffixes), "
+                fix="use [abbreviations] (inside, final, inside_suffixes, sentence_final_words), "
                 "[sentence_starters] (words) and [ordinals] (months, preceding_words)",
             )
         for key, entries in value.items():
@@ -95,6 +98,7 @@ def _parse(content: str, path: Path) -> SegmentationRules:
         ordinal_preceders=frozenset(
             word.lower() for word in data.get("ordinals", {}).get("preceding_words", [])
         ),
+        sentence_final_words=frozenset(abbreviations.get("sentence_final_words", [])),
     )
 
 

@@ -117,6 +117,15 @@ _OPENERS = frozenset("„“\"'‚‘»«([")
 _WORD_STOPS = frozenset("„“”\"'‚‘’»«([{/")
 _ORDINAL = re.compile(r"\d{1,3}")
 _SHORT_DATE = re.compile(r"\d{1,2}\.\d{1,2}")
+_ORDINAL_RANGE = re.compile(r"\d{1,3}\.[-–—]\d{1,3}")  # "2.–4. Klasse", "6.-8. Oktober"
+# A quoted slogan of one- or two-word fragments („Forschen. Heilen. Lehren.“): its inner
+# periods end no sentence; the last one is judged as usual. Bounded, so linear in time.
+_FRAGMENT = r"[^\W\d_][\w-]{0,30}(?: [^\W\d_][\w-]{0,30})?"
+_SLOGAN = re.compile(rf"[„»«\"“‚‘]((?:{_FRAGMENT}[.!?] ){{1,8}}{_FRAGMENT})[.!?][“”«»\"‘’]")
+# Items run together on one line: a bullet, or a dash or star before a number ("– 2.").
+_BULLET = re.compile(r"(?<!\s)(?:\s+(?=[•◦▪‣][ \t])|(?<!\d\.)\s+(?=[-–*][ \t]+\d{1,2}\.\s))")
+_LINE_BULLET = re.compile(r"[-–*](?=[ \t])")  # a line that opens with one: a list
+_ITEM_NUMBER = re.compile(r"(?<!\S)(\d{1,2})\.(?=[ \t]+[^\W\d_])")
 _MAX_WORD = 60
 _WORD = re.compile(r"\w+(?:[-'’:*_]\w+)*")
 
@@ -216,6 +225,8 @@ def _segment_spans(
     lines: list[list[tuple[int, int]]] = [[]]
     cursor = 0
     for left_end, right_start, is_line_break in cuts:
+        if left_end < cursor:
+            continue  # a sentence cut in the same gap as one already made
         lines[-1].append((cursor, left_end))
         if is_line_break:
             lines.append([])
@@ -286,13 +297,15 @@ def _has_words(view: _BlockView, start: int, end: int) -> bool:
 
 def _sentence_cuts(view: _BlockView, rules: SegmentationRules) -> list[tuple[int, int]]:
     text = view.text
-    protected = _url_spans(text)
+    protected = sorted(_url_spans(text) + _slogan_spans(text))
     protected_starts = [start for start, _ in protected]
-    cuts = []
+    cuts, markers = _item_cuts(view)
     after: _After | None = None
     for match in _TERMINATOR.finditer(text):
         if view.code_at(match.start()) or _inside(protected, protected_starts, match.start()):
             continue
+        if match.start() in markers:
+            continue  # "2." that numbers an item stays with it
         if after is None or match.end() > after.left_end:
             after = _after(view, match.end())
         # else: this terminator lies in the run of closers and terminators skipped after an
@@ -319,6 +332,72 @@ def _after(view: _BlockView, position: int) -> _After:
     if right_start == left_end or right_start >= len(view.text):
         return _After(left_end, right_start, None)  # no space after it, or the block's end
     return _After(left_end, right_start, _next_word(view, right_start))
+
+
+def _slogan_spans(text: str) -> list[tuple[int, int]]:
+    """Quoted slogans of short fragments, up to (not including) their last terminator."""
+    return [match.span(1) for match in _SLOGAN.finditer(text)]
+
+
+def _item_cuts(view: _BlockView) -> tuple[list[tuple[int, int]], set[int]]:
+    """Cuts before the items of a list run together on one line ("• 1. Anmeldung • 2. …"),
+    and the periods of the numbers that open items (never a cut after them)."""
+    text = view.text
+    cuts = []
+    markers = set()
+    bullets = set()
+    for match in _BULLET.finditer(text):
+        if match.start() > 0 and view.code_at(match.end()) is None:
+            cuts.append((match.start(), match.end()))
+            bullets.add(match.end())
+    line_start = 0
+    for line in text.splitlines(keepends=True):
+        opener = _LINE_BULLET.match(line)
+        if opener is not None:  # "– Bildgebung – KI – Strahlenschutz"
+            for match in re.finditer(rf"\s+(?={re.escape(opener.group())}[ \t])", line):
+                if match.start() > 0 and view.code_at(line_start + match.end()) is None:
+                    cuts.append((line_start + match.start(), line_start + match.end()))
+                    bullets.add(line_start + match.end())
+        cuts.extend(_numbered_cuts(view, line_start, line, bullets, markers))
+        line_start += len(line)
+    return cuts, markers
+
+
+def _numbered_cuts(
+    view: _BlockView, offset: int, line: str, bullets: set[int], markers: set[int]
+) -> list[tuple[int, int]]:
+    """Cuts before "2.", "3." … when a line numbers its items 1., 2., … after a colon, a
+    bullet or the line's start; adds the periods of those numbers to ``markers``."""
+    cuts = []
+    expected = 1
+    for match in _ITEM_NUMBER.finditer(line):
+        number = int(match.group(1))
+        start = offset + match.start()
+        space = match.start()  # where the spaces before the number start, in the line
+        while space > 0 and line[space - 1] in " \t":
+            space -= 1
+        after_bullet = _bullet_before(view.text, start, bullets)
+        if number == 1:
+            opens = space == 0 or line[space - 1] == ":" or after_bullet
+            expected = 2 if opens else 0
+            if not opens:
+                continue
+        elif number != expected:
+            continue
+        else:
+            expected += 1
+        markers.add(offset + match.end() - 1)
+        if not after_bullet and 0 < space < match.start():
+            cuts.append((offset + space, start))
+    return cuts
+
+
+def _bullet_before(text: str, position: int, bullets: set[int]) -> bool:
+    """Whether a bullet (with its space) stands right before ``position``."""
+    space = position
+    while space > 0 and text[space - 1] in " \t":
+        space -= 1
+    return space - 1 in bullets
 
 
 def _url_spans(text: str) -> list[tuple[int, int]]:
@@ -453,13 +532,34 @@ def _period_ends_sentence(
         return starts_sentence  # "am 24.09. beginnt …"
     if _ORDINAL.fullmatch(word) and not starts_sentence:
         return not _reads_as_ordinal(text, word_start, following, rules)
-    return True
+    if _ORDINAL_RANGE.fullmatch(word):
+        return starts_sentence
+    return starts_sentence or not _reads_as_abbreviation(word, following, rules)
+
+
+def _reads_as_abbreviation(word: str, following: str, rules: SegmentationRules) -> bool:
+    """A short lower-case word before a capitalised one ("röm. Kaiser", "em. Prof."),
+    unless it is a word that ends sentences ("… fest. Patienten")."""
+    return (
+        len(word) <= 4
+        and word.isalpha()
+        and word.islower()
+        and following[:1].isupper()
+        and word not in rules.sentence_final_words
+    )
 
 
 def _reads_as_ordinal(text: str, word_start: int, following: str, rules: SegmentationRules) -> bool:
     """True for "am 3. Quartal", "vom 28. bis"; false for "stieg auf 700. Neue …"."""
     if following in rules.months:
         return True
+    space = word_start
+    while space > 0 and text[space - 1].isspace() and word_start - space < _MAX_WORD:
+        space -= 1
+    if "\n" in text[space:word_start] or "\r" in text[space:word_start]:
+        return True  # at the start of a line: "Symposium 2019,\n12. Fortbildungstag"
+    if space > 0 and text[space - 1] in ",)(/":
+        return True  # "…, 2. Schriftführerin", "(Klinikum Nord), 2. Vorsitzende"
     previous = _previous_token(text, word_start)
     return previous is not None and previous[0].lower() in rules.ordinal_preceders
 
