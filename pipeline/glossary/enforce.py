@@ -6,22 +6,125 @@ German surface for do-not-translate terms). If the model loses the placeholder, 
 engine translates the segment again with the target term written into the German text
 in its place, and as a last resort re-inserts the placeholder through attention
 alignment. :func:`applied_terms` records which of these happened for every term.
+
+Whether a translation has a term is decided in one place, :meth:`TargetTerm.status`:
+any of the concept's target variants (singular or plural), as whole words, with the
+target language's plural endings, and in the written case for case-sensitive concepts
+(acronyms, names). The ``#. term`` comment of a PO entry, the ``glossary`` check and the
+HTML report all ask it, so they cannot disagree about the same translation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pipeline.glossary.match import Matcher, TermHit
-from pipeline.glossary.model import Termbase
+from pipeline.glossary.model import Concept, Termbase
 
 ENFORCED = "enforced"  # the placeholder came through
 INJECTED = "injected"  # the target term was written into the source of a retry
 ALIGNED = "aligned"  # placed through attention alignment after the model lost it
 MISSING = "missing"  # not in the output
-PRESENT = "present"  # not protected (it overlaps markup), but the output has it
+PRESENT = "present"  # not protected (it overlaps markup) or its placeholder lost, but in the output
 NO_TERM = "no-term"  # the glossary has no term in this language: a hint only
+
+
+# Plural endings per language as (singular ending, plural ending): a word that ends in
+# the first may end in the second instead, and the other way round. Only words of three
+# letters or more are inflected (articles and prepositions inside a term stay as written);
+# an acronym takes -s.
+PLURAL_ENDINGS: dict[str, tuple[tuple[str, str], ...]] = {
+    "en": (("", "s"), ("", "es"), ("y", "ies"), ("f", "ves"), ("fe", "ves"), ("is", "es"),
+           ("um", "a"), ("on", "a"), ("us", "i")),
+    "fr": (("", "s"), ("", "x"), ("al", "aux"), ("ail", "aux")),
+    "es": (("", "s"), ("", "es"), ("z", "ces"), ("ón", "ones"), ("án", "anes"),
+           ("és", "eses"), ("ín", "ines")),
+    "it": (("o", "i"), ("a", "e"), ("e", "i"), ("a", "i"), ("co", "chi"), ("go", "ghi"),
+           ("ca", "che"), ("ga", "ghe"), ("io", "i"), ("cia", "ce"), ("gia", "ge")),
+}  # fmt: skip
+_APOSTROPHES = "'’"
+
+
+def word_forms(word: str, language: str) -> tuple[str, ...]:
+    """The word and its singular or plural forms by the language's endings."""
+    forms = {word}
+    if word.isupper() and len(word) >= 2:
+        forms |= {word + "s", word[:-1]} if word.endswith("s") else {word + "s"}
+    elif len(word) >= 3:
+        for singular, plural in PLURAL_ENDINGS.get(language, ()):
+            if word.endswith(singular):
+                forms.add(word[: len(word) - len(singular)] + plural)
+            if word.endswith(plural) and len(word) > len(plural) + 1:
+                forms.add(word[: len(word) - len(plural)] + singular)
+    return tuple(sorted(forms))
+
+
+@lru_cache(maxsize=4096)
+def _forms_pattern(forms: tuple[str, ...], language: str, case_sensitive: bool) -> re.Pattern[str]:
+    alternatives = []
+    for form in forms:
+        words = [
+            "(?:" + "|".join(_literal(w) for w in sorted(word_forms(word, language), key=len,
+                                                         reverse=True)) + ")"
+            for word in form.split()
+        ]  # fmt: skip
+        alternatives.append(r"[\s\u00a0]+".join(words))
+    flags = 0 if case_sensitive else re.IGNORECASE
+    return re.compile(rf"(?<!\w)(?:{'|'.join(alternatives)})(?!\w)", flags)
+
+
+def _literal(word: str) -> str:
+    """A word as a pattern; either apostrophe matches either."""
+    return "".join(f"[{_APOSTROPHES}]" if c in _APOSTROPHES else re.escape(c) for c in word)
+
+
+@dataclass(frozen=True)
+class TargetTerm:
+    """What a translation must contain for one glossary concept in one language."""
+
+    concept: str
+    text: str  # the preferred form, as shown to reviewers
+    forms: tuple[str, ...] = ()  # every accepted variant (default: ``text``)
+    case_sensitive: bool = False
+    language: str = ""  # whose plural endings apply ("": none)
+
+    def spans(self, translation: str) -> list[tuple[int, int]]:
+        """Where the term occurs in a translation."""
+        pattern = _forms_pattern(self.forms or (self.text,), self.language, self.case_sensitive)
+        return [match.span() for match in pattern.finditer(translation)]
+
+    def status(self, translation: str) -> str:
+        """PRESENT or MISSING: the one decision on whether a translation has the term."""
+        pattern = _forms_pattern(self.forms or (self.text,), self.language, self.case_sensitive)
+        return PRESENT if pattern.search(translation) else MISSING
+
+
+def target_term(
+    concept: Concept, language: str, plural: bool = False, surface: str = ""
+) -> TargetTerm | None:
+    """The term a translation of ``surface`` needs; None when the glossary has none."""
+    preferred = concept.target(language, plural=plural, surface=surface)
+    if preferred is None:
+        return None
+    if concept.dnt:  # the German form, exactly as written
+        return TargetTerm(concept.id, preferred, (preferred,), True)
+    variants = concept.terms.get(language, ())
+    forms = tuple(dict.fromkeys(f for t in variants for f in (t.text, t.plural) if f))
+    return TargetTerm(concept.id, preferred, forms, concept.case_sensitive, language)
+
+
+def target_terms(hits: Iterable[TermHit], termbase: Termbase, language: str) -> list[TargetTerm]:
+    """The target terms for these German hits, each concept once."""
+    found: dict[str, TargetTerm] = {}
+    for hit in hits:
+        concept = termbase.get(hit.concept)
+        term = target_term(concept, language, hit.plural, hit.surface) if concept else None
+        if term is not None:
+            found.setdefault(hit.concept, term)
+    return list(found.values())
 
 
 @dataclass(frozen=True)
@@ -34,6 +137,7 @@ class TermSpan:
     surface: str
     target: str | None
     dnt: bool = False
+    expected: TargetTerm | None = None  # what the output must contain (default: ``target``)
 
 
 @dataclass(frozen=True)
@@ -62,8 +166,11 @@ def plan_terms(hits: Sequence[TermHit], termbase: Termbase, language: str) -> tu
         concept = termbase.get(hit.concept)
         if concept is None:
             continue
-        target = concept.target(language, plural=hit.plural, surface=hit.surface)
-        spans.append(TermSpan(hit.concept, hit.start, hit.end, hit.surface, target, concept.dnt))
+        expected = target_term(concept, language, hit.plural, hit.surface)
+        target = expected.text if expected else None
+        spans.append(
+            TermSpan(hit.concept, hit.start, hit.end, hit.surface, target, concept.dnt, expected)
+        )
     return tuple(spans)
 
 
@@ -85,18 +192,19 @@ def applied_terms(
     shown: set[int],
 ) -> tuple[AppliedTerm, ...]:
     """How each term fared: ``numbers`` maps masked terms to their placeholders, ``output``
-    is the model output with placeholders, ``final`` the restored text."""
+    is the model output with placeholders, ``final`` the restored text. A term the final
+    text lacks (:meth:`TargetTerm.status`) is missing, however it was placed."""
     results = []
     for span in spans:
         if span.target is None:
             results.append(AppliedTerm(span.concept, span.surface, None, NO_TERM))
             continue
+        expected = span.expected or TargetTerm(span.concept, span.target)
         number = numbers.get(span)
-        if number is None:
-            found = span.target.casefold() in final.casefold()
-            status = PRESENT if found else MISSING
-        elif output.count(f"⟦{number}⟧") != 1:
+        if expected.status(final) == MISSING:
             status = MISSING
+        elif number is None or output.count(f"⟦{number}⟧") != 1:
+            status = PRESENT
         elif repair == "alignment":
             status = ALIGNED
         elif repair == "retry" and number in shown:

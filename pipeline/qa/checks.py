@@ -18,11 +18,12 @@ from typing import ClassVar
 
 import ahocorasick
 
+from pipeline.glossary.enforce import MISSING, target_term
 from pipeline.glossary.match import Matcher, TermHit
 from pipeline.glossary.model import Concept, Termbase
 from pipeline.mt.engine import has_runaway_repetition
 from pipeline.mt.protect import find_protected
-from pipeline.qa.numbers import dates_in, numbers_in, units_in
+from pipeline.qa.numbers import Date, date_values, dates_in, numbers_in, units_in
 
 ERROR = "error"
 WARNING = "warning"
@@ -30,6 +31,7 @@ WARNING = "warning"
 _MARKUP = re.compile(
     r"\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])|`+|\]\([^)\s]*+\)|\[|<[^<>\s][^<>]*+>|⟦\d+⟧"
 )
+_LEAK = re.compile(r"⟦\d++⟧|(⟦|⟧|⁇|<unk>|<0x[0-9A-Fa-f]{2}>|@@|▁)")
 _LINK_RUN = re.compile(r"[^)\s]*+")  # a link target "](…)" cannot hold ")" or a space
 _WORDS = re.compile(r"\w+")
 _FINAL = re.compile(r"([.!?:;…])[\s\"'“”„«»‘’)\]*_]*$")
@@ -127,16 +129,29 @@ class Markup(Check):
     description = "Inline markup and placeholders identical in number and order"
 
     def problems(self, source: str, target: str, context: Context) -> list[str]:
-        expected, found = markup_tokens(source), markup_tokens(target)
+        leaked = Counter(leaked_fragments(target)) - Counter(leaked_fragments(source))
+        problems = [f"leaked placeholder or model token {item}" for item in sorted(leaked)]
+        expected = markup_tokens(source)
+        found = [token for token in markup_tokens(target) if token not in leaked]
         if expected == found:
-            return []
+            return problems
         if Counter(expected) == Counter(found):
-            return [f"markup in another order: {' '.join(found)} (German: {' '.join(expected)})"]
+            return [
+                *problems,
+                f"markup in another order: {' '.join(found)} (German: {' '.join(expected)})",
+            ]
         missing = list((Counter(expected) - Counter(found)).elements())
         extra = list((Counter(found) - Counter(expected)).elements())
         parts = [f"missing {' '.join(missing)}" if missing else "",
                  f"extra {' '.join(extra)}" if extra else ""]  # fmt: skip
-        return ["markup differs: " + "; ".join(p for p in parts if p)]
+        return [*problems, "markup differs: " + "; ".join(p for p in parts if p)]
+
+
+def leaked_fragments(text: str) -> list[str]:
+    """Pieces of placeholders or model tokens that no translation should show: a lone ⟦ or
+    ⟧ (whole placeholders ⟦1⟧ are markup), ⁇ and <unk> (unknown token), <0x0A> (a byte
+    token), @@ (BPE continuation) and ▁ (SentencePiece word boundary)."""
+    return [match.group(1) for match in _LEAK.finditer(text) if match.group(1)]
 
 
 @register
@@ -179,14 +194,29 @@ class Numbers(Check):
 
     def problems(self, source: str, target: str, context: Context) -> list[str]:
         problems = []
-        source_dates, target_dates = dates_in(source, "de"), dates_in(target, context.language)
-        for date in (Counter(source_dates) - Counter(target_dates)).elements():
-            problems.append(f"date {date.isoformat()} is not in the translation")
+        source_dates = Counter(dates_in(source, "de"))
+        target_dates = Counter(dates_in(target, context.language))
         expected = Counter(numbers_in(source, "de", skip_dates=True))
         found = Counter(numbers_in(target, context.language, skip_dates=True))
-        for value in (expected - found).elements():
+        missing, extra = expected - found, found - expected
+        # A date is one value: written some other way on one side, its day and year are
+        # not reported again as stray numbers.
+        lost = list((source_dates - target_dates).elements())
+        for date in lost:
+            problems.append(f"date {date.isoformat()} is not in the translation")
+            extra -= Counter(date_values(date))
+        for date in (target_dates - source_dates).elements():
+            parts = Counter(date_values(date))
+            if any(_part_of(date, whole) for whole in lost):
+                continue  # a piece of a date already reported ("12, maggio 2024")
+            if parts and not parts - missing:
+                missing -= parts  # the German has the same numbers, not read as a date
+            else:
+                problems.append(f"date {date.isoformat()} is not in the German")
+                missing -= parts
+        for value in missing.elements():
             problems.append(f"number {_show(value)} is not in the translation")
-        for value in (found - expected).elements():
+        for value in extra.elements():
             problems.append(f"number {_show(value)} is not in the German")
         return problems
 
@@ -204,6 +234,13 @@ class Units(Check):
             f"{_show(value)} {unit} is not in the translation"
             for value, unit in (expected - found).elements()
         ]
+
+
+def _part_of(date: Date, whole: Date) -> bool:
+    """Whether ``date`` is ``whole`` with its day or year left out."""
+    return (
+        date.month == whole.month and date.day in (0, whole.day) and date.year in (None, whole.year)
+    )
 
 
 def _show(value: float) -> str:
@@ -235,12 +272,12 @@ class Glossary(Check):
                 continue
             if concept.dnt:
                 if hit.surface not in kept:
-                    kept[hit.surface] = hit.surface in target
+                    kept[hit.surface] = _has_term(concept, context.language, hit, target)
                 if not kept[hit.surface]:
                     problems.append(f"do-not-translate {hit.surface!r} was changed")
                 continue
             if concept.id not in preferred:
-                preferred[concept.id] = _uses_preferred(concept, context.language, folded)
+                preferred[concept.id] = _has_term(concept, context.language, hit, target)
                 forbidden[concept.id] = [
                     banned
                     for banned in concept.forbidden.get(context.language, ())
@@ -254,11 +291,11 @@ class Glossary(Check):
         return problems
 
 
-def _uses_preferred(concept: Concept, language: str, folded: str) -> bool:
-    """Whether the (case-folded) translation holds one of the concept's terms, if it has any."""
-    variants = [t.text for t in concept.terms.get(language, ())]
-    variants += [t.plural for t in concept.terms.get(language, ()) if t.plural]
-    return not variants or any(v.casefold() in folded for v in variants)
+def _has_term(concept: Concept, language: str, hit: TermHit, target: str) -> bool:
+    """Whether the translation has the concept's term (or it has none in the language):
+    decided by :meth:`TargetTerm.status`, as for the PO comment and the report."""
+    expected = target_term(concept, language, hit.plural, hit.surface)
+    return expected is None or expected.status(target) != MISSING
 
 
 # --- completeness -----------------------------------------------------------------------------

@@ -47,9 +47,11 @@ _UNIT_RE = re.compile(
 class Date:
     year: int | None
     month: int
-    day: int
+    day: int  # 0: a month and a year ("März 2024")
 
     def isoformat(self) -> str:
+        if not self.day:
+            return f"{self.year or '????'}-{self.month:02d}"
         return f"{self.year or '????'}-{self.month:02d}-{self.day:02d}"
 
 
@@ -73,14 +75,58 @@ def _decimal_only(parts: list[str], index: int) -> bool:
     return len(parts) == 3 and len(parts[0]) > 3
 
 
-@lru_cache(maxsize=16)
-def _month_pattern(language: str) -> re.Pattern[str]:
-    names = "|".join(MONTHS.get(language, MONTHS["en"]) + MONTHS["en"])
+# Other names and abbreviations (an abbreviation only counts with its period: "3 Sept.
+# 2024", "1. Okt. 2024", "3 janv. 2024"), month number first.
+MONTH_VARIANTS = {
+    "names": {1: ["jänner"], 9: ["setiembre"]},
+    "abbreviations": {
+        1: ["jan", "janv", "ene", "gen"], 2: ["feb", "febr", "févr", "fév"],
+        3: ["mär", "mar", "mrz"], 4: ["apr", "avr", "abr"], 5: ["mag"],
+        6: ["jun", "juin", "giu"], 7: ["jul", "juil", "lug"], 8: ["aug", "ago"],
+        9: ["sep", "sept", "set"], 10: ["okt", "oct", "ott"], 11: ["nov"],
+        12: ["dez", "dec", "déc", "dic"],
+    },
+}  # fmt: skip
+CASE_SENSITIVE_MONTHS = ("May", "March")  # English words too: only capitalised
+
+
+def _month_numbers() -> dict[str, int]:
+    numbers = {name: index + 1 for names in MONTHS.values() for index, name in enumerate(names)}
+    for month, names in MONTH_VARIANTS["names"].items():
+        numbers.update(dict.fromkeys(names, month))
+    for month, names in MONTH_VARIANTS["abbreviations"].items():
+        numbers.update(dict.fromkeys((name + "." for name in names), month))
+    return numbers
+
+
+MONTH_NUMBERS = _month_numbers()  # every supported language's names: "27.März" in French
+
+
+@lru_cache(maxsize=1)
+def _month_regex() -> re.Pattern[str]:
+    def alternative(name: str) -> str:
+        for word in CASE_SENSITIVE_MONTHS:
+            if name == word.lower():
+                return f"(?-i:{word}|{word.upper()})"
+        return re.escape(name)
+
+    names = "|".join(alternative(n) for n in sorted(MONTH_NUMBERS, key=len, reverse=True))
+    month = rf"(?:{names})(?:(?<=\.)|(?!\w))"  # an abbreviation ends in its period
+    year = r"(?:,?\s+(?:de\s+|del\s+|of\s+)?(\d{4})(?!\d))"
     return re.compile(
-        rf"(?<!\d)(\d{{1,2}})(?:\.|er|st|nd|rd|th)?\s+(?:de\s+)?({names})(?:\s+(?:de\s+)?(\d{{4}}))?"
-        rf"|({names})\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(\d{{4}}))?",
+        # 27. März 1845, 27.März 1845, 27 mars 1845, 1er mars, 1.º de marzo de 1845, 1° marzo
+        rf"(?<![\d.,])(\d{{1,2}})(?:\.\s*|\.?[º°ª]\s*|(?:er|st|nd|rd|th)?\s+)"
+        rf"(?:de\s+|of\s+)?({month}){year}?"
+        # March 27th, 1845 / März 1845 (a month and a year)
+        rf"|({month})\s+(?:(\d{{1,2}})(?!\d)(?:st|nd|rd|th)?{year}?|(?:de\s+|del\s+|of\s+)?"
+        rf"(\d{{4}})(?!\d))",
         re.IGNORECASE,
     )
+
+
+def _month_pattern(language: str) -> re.Pattern[str]:
+    """Dates with a month name, in any supported language (the text's own, or left over)."""
+    return _month_regex()
 
 
 def _without_protected(text: str) -> str:
@@ -118,7 +164,6 @@ def _date_spans(text: str, language: str) -> tuple[tuple[int, int, Date], ...]:
             date = Date(full_year, second, first)
         if 1 <= date.month <= 12 and 1 <= date.day <= 31:
             spans.append((match.start(), match.end(), date))
-    months = MONTHS.get(language, MONTHS["en"]) + MONTHS["en"]
     numeric_starts = [start for start, _, _ in spans]
     numeric_ends = [end for _, end, _ in spans]
     for match in _month_pattern(language).finditer(text):
@@ -129,11 +174,23 @@ def _date_spans(text: str, language: str) -> tuple[tuple[int, int, Date], ...]:
         if match.group(1):
             day, name, year = match.group(1), match.group(2), match.group(3)
         else:
-            name, day, year = match.group(4), match.group(5), match.group(6)
-        month = months.index(name.lower()) % 12 + 1
+            name, day, year = match.group(4), match.group(5), match.group(6) or match.group(7)
+        month = MONTH_NUMBERS[_month_key(name)]
+        if day and not 1 <= int(day) <= 31:
+            continue
         spans.append((match.start(), match.end(), Date(int(year) if year else None, month,
-                                                       int(day))))  # fmt: skip
+                                                       int(day or 0))))  # fmt: skip
     return tuple(sorted(spans, key=lambda item: item[0]))
+
+
+def _month_key(name: str) -> str:
+    """A matched month name as a key of MONTH_NUMBERS (an abbreviation keeps its period)."""
+    return name.lower()
+
+
+def date_values(date: Date) -> list[float]:
+    """The numbers a date may be written with: day, month, year."""
+    return [float(part) for part in (date.day, date.month, date.year) if part]
 
 
 def dates_in(text: str, language: str) -> list[Date]:

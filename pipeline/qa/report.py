@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.files import atomic_write
+from pipeline.glossary.enforce import MISSING, TargetTerm, target_terms
 from pipeline.glossary.match import Matcher, TermHit
 from pipeline.layout import Layout
 from pipeline.po.catalog import Entry
@@ -61,12 +62,7 @@ class Span:
     concept: str
 
 
-@dataclass(frozen=True)
-class ExpectedTerm:
-    """A target term the glossary asks for in a translation."""
-
-    concept: str
-    text: str
+ExpectedTerm = TargetTerm  # a target term the glossary asks for in a translation
 
 
 @dataclass(frozen=True)
@@ -179,31 +175,20 @@ def source_spans(hits: Iterable[TermHit]) -> tuple[Span, ...]:
 
 
 def expected_terms(hits: Iterable[TermHit], matcher: Matcher, language: str) -> list[ExpectedTerm]:
-    """The target terms the glossary expects for these German hits, each once."""
-    expected: dict[tuple[str, str], ExpectedTerm] = {}
-    for hit in hits:
-        concept = matcher.termbase.get(hit.concept)
-        target = (
-            concept.target(language, plural=hit.plural, surface=hit.surface) if concept else None
-        )
-        if target:
-            expected.setdefault((hit.concept, target.casefold()), ExpectedTerm(hit.concept, target))
-    return list(expected.values())
+    """The target terms the glossary expects for these German hits, each concept once."""
+    return target_terms(hits, matcher.termbase, language)
 
 
 def target_spans(
     text: str, expected: Sequence[ExpectedTerm]
 ) -> tuple[tuple[Span, ...], tuple[ExpectedTerm, ...]]:
-    """Where the expected terms occur in a translation (whole words, any case), and which lack."""
+    """Where the expected terms occur in a translation, and which lack: as the ``glossary``
+    check and the PO comments decide it (:meth:`TargetTerm.status`)."""
     spans: list[Span] = []
     missing: list[ExpectedTerm] = []
     for term in expected:
-        found = [
-            Span(match.start(), match.end(), term.concept)
-            for match in _term_pattern(term.text).finditer(text)
-        ]
-        spans.extend(found)
-        if not found:
+        spans.extend(Span(start, end, term.concept) for start, end in term.spans(text))
+        if term.status(text) == MISSING:
             missing.append(term)
     return _without_overlaps(spans), tuple(missing)
 
@@ -290,10 +275,6 @@ def _summaries(sections: Sequence[FileSection]) -> list[LanguageSummary]:
 
 def _has_origin(entry: Entry, origin: str) -> bool:
     return any(line.startswith(f"origin: {origin}") for line in entry.extracted)
-
-
-def _term_pattern(term: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<!\w){re.escape(term)}(?!\w)", re.IGNORECASE)
 
 
 def _without_overlaps(spans: Sequence[Span]) -> tuple[Span, ...]:
