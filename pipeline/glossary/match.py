@@ -67,9 +67,17 @@ def gender_neutral(word: str) -> str:
     return _BINNEN_I.sub(lambda m: "in" + (m.group(1) or ""), word)
 
 
+# simplemma's German rules backtrack in quadratic time on long words (seconds for a word
+# of 100,000 letters). No German word this long has a glossary term for its lemma, so
+# longer ones are only lower-cased, in the text and in the termbase alike.
+LEMMATIZED_MAX = 100
+
+
 @lru_cache(maxsize=200_000)
 def word_key(word: str) -> str:
     lowered = gender_neutral(word).lower()
+    if len(lowered) > LEMMATIZED_MAX:
+        return lowered.casefold()
     return simplemma.lemmatize(lowered, lang="de").casefold()
 
 
