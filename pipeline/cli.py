@@ -625,7 +625,7 @@ def check(
             sys.stdout.write(json.dumps(finding.as_dict(), ensure_ascii=False) + "\n")
     else:
         _print_findings(findings)
-    if any(finding.severity == "error" for finding in findings):
+    if any(finding.severity == "error" and finding.counts for finding in findings):
         raise typer.Exit(EXIT_FINDINGS)
 
 
@@ -680,16 +680,19 @@ def _print_findings(findings: list[Finding]) -> None:
             )
         for finding in items:
             colour = "red" if finding.severity == "error" else "yellow"
+            shown = f"[{colour}]{finding.severity}[/]"
             table.add_row(
                 str(finding.line or ""),
-                f"[{colour}]{finding.severity}[/]",
+                f"[dim]muted {finding.severity}[/]" if finding.muted else shown,
                 finding.check,
                 escape(finding.message),
                 escape(finding.msgid),
             )
         stdout.print(table)
-    errors = sum(f.severity == "error" for f in findings)
-    stdout.print(f"{errors} errors, {len(findings) - errors} warnings")
+    counted = [f for f in findings if f.counts]
+    errors = sum(f.severity == "error" for f in counted)
+    muted = len(findings) - len(counted)
+    stdout.print(f"{errors} errors, {len(counted) - errors} warnings, {muted} muted (qa-ignore)")
 
 
 @app.command()

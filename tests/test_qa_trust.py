@@ -3,13 +3,20 @@ alarm, with our own cases in every supported target language."""
 
 from __future__ import annotations
 
-import pytest
+import json
+import re
+from pathlib import Path
 
+import pytest
+from typer.testing import CliRunner
+
+from pipeline.cli import app
 from pipeline.glossary.csvio import load_glossary
 from pipeline.glossary.enforce import MISSING, applied_terms, find_terms
 from pipeline.glossary.match import Matcher
-from pipeline.qa.checks import CHECKS, Context, check_pair
-from pipeline.qa.report import expected_terms, target_spans
+from pipeline.layout import Layout
+from pipeline.qa.checks import CHECKS, Context, check_pair, check_po_file, muted_checks
+from pipeline.qa.report import build_report, expected_terms, target_spans
 from tests.conftest import ROOT
 
 MATCHER = Matcher(load_glossary(ROOT / "glossaries" / "radiology.csv"))
@@ -190,3 +197,94 @@ def test_a_date_written_otherwise_is_one_finding(source: str, target: str, langu
 
 def test_a_month_name_that_is_an_english_word_is_no_date() -> None:
     assert fires("numbers", "Die Top 10 ändern sich.", "The top 10 may change.", "en") == []
+
+
+# --- a reviewer mutes a check for one entry ------------------------------------------------
+
+# (language, German, translation with a date the check cannot match and a German quote)
+MUTED = {
+    "en": ("„Am 3. Mai 2024“, sagte er.", "„On the third of May“, he said."),
+    "fr": ("„Am 3. Mai 2024“, sagte er.", "„Le trois mai“, dit-il."),
+    "es": ("„Am 3. Mai 2024“, sagte er.", "„El tres de mayo“, dijo."),
+    "it": ("„Am 3. Mai 2024“, sagte er.", "„Il tre maggio“, disse."),
+}
+
+
+def write_po(path: Path, language: str, entries: list[tuple[str, str, str]]) -> Path:
+    """A PO file of reviewed entries: (translator comment, msgid, msgstr)."""
+    blocks = [
+        f'msgid ""\nmsgstr ""\n"Language: {language}\\n"\n'
+        '"Content-Type: text/plain; charset=UTF-8\\n"\n'
+    ]
+    for comment, msgid, msgstr in entries:
+        prefix = "".join(f"# {line}\n" for line in comment.splitlines())
+        blocks.append(f'{prefix}msgid "{msgid}"\nmsgstr "{msgstr}"\n')
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(blocks), encoding="utf-8")
+    return path
+
+
+def test_muted_checks_are_read_from_translator_comments() -> None:
+    assert muted_checks(["qa-ignore: numbers, quotes"]) == {"numbers", "quotes"}
+    assert muted_checks(["checked with the author", "  QA-Ignore:glossary;units"]) == {
+        "glossary",
+        "units",
+    }
+    assert muted_checks(["no qa-ignore here: numbers"]) == frozenset()
+
+
+@pytest.mark.parametrize("language", sorted(MUTED))
+def test_a_reviewer_mutes_checks_for_one_entry(tmp_path: Path, language: str) -> None:
+    source, target = MUTED[language]
+    po = write_po(
+        tmp_path / "locales" / language / "release.po",
+        language,
+        [("qa-ignore: numbers, quotes", source, target), ("", source + " ", target + " ")],
+    )
+    findings = [f for f in check_po_file(po, MATCHER) if f.check in ("numbers", "quotes")]
+    first = [f for f in findings if f.msgid == source]
+    second = [f for f in findings if f.msgid != source]
+    assert {f.check for f in first} == {"numbers", "quotes"} and all(f.muted for f in first)
+    assert {f.check for f in second} == {"numbers", "quotes"} and not any(f.muted for f in second)
+    assert first[0].as_dict()["muted"] is True
+
+
+def test_check_shows_muted_findings_and_does_not_fail_on_them(tmp_path: Path) -> None:
+    source, target = MUTED["fr"]
+    po = write_po(
+        tmp_path / "locales" / "fr" / "release.po",
+        "fr",
+        [("vérifié avec l'auteur\nqa-ignore: numbers, quotes, nosuchcheck", source, target)],
+    )
+    result = CliRunner().invoke(app, ["check", str(po)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "muted error" in result.output and "muted warning" in result.output
+    assert "0 errors" in result.output and "2 muted" in result.output
+    assert "nosuchcheck" in result.output  # a mistyped id is reported, not silently ignored
+    result = CliRunner().invoke(app, ["check", str(po), "--json"])
+    records = [json.loads(line) for line in result.output.splitlines()]
+    assert {r["check"]: r["muted"] for r in records if r["check"] != "qa-ignore"} == {
+        "numbers": True,
+        "quotes": True,
+    }
+    unmuted = write_po(tmp_path / "locales" / "es" / "release.po", "es", [("", *MUTED["es"])])
+    assert CliRunner().invoke(app, ["check", str(unmuted)]).exit_code == 1
+
+
+def test_report_shows_muted_findings_as_muted_and_does_not_count_them(tmp_path: Path) -> None:
+    layout = Layout(tmp_path)
+    findings = []
+    for language, (source, target) in MUTED.items():
+        po = write_po(
+            layout.po_file(language, "release"),
+            language,
+            [("qa-ignore: numbers", source, target)],
+        )
+        findings += check_po_file(po, MATCHER, [CHECKS["numbers"]])
+    page = build_report(layout, MATCHER, findings)
+    rows = re.findall(r'<tr class="segment[^"]*"', page)
+    assert len(rows) == 4 and all("has-muted" in r and "has-error" not in r for r in rows)
+    assert page.count('<span class="severity">muted error</span>') == 4
+    summary = page[page.index('id="summary"') : page.index("</table>")]
+    assert re.findall(r'<td class="num">(\d+)</td><td class="num">(\d+)</td><td class="num muted">'
+                      r"(\d+)</td>", summary)[0] == ("0", "0", "1")  # fmt: skip

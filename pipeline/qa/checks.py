@@ -56,6 +56,12 @@ class Finding:
     line: int = 0
     msgid: str = ""
     msgstr: str = ""
+    muted: bool = False  # a reviewer's "# qa-ignore: <check>" comment on the entry
+
+    @property
+    def counts(self) -> bool:
+        """Whether the finding counts (muted findings are shown, never counted as errors)."""
+        return not self.muted
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -66,6 +72,7 @@ class Finding:
             "line": self.line,
             "msgid": self.msgid,
             "msgstr": self.msgstr,
+            "muted": self.muted,
         }
 
 
@@ -505,38 +512,74 @@ def check_pair(
 
 
 def check_entries(
-    entries: Iterable[tuple[str, str, int]],
+    entries: Iterable[tuple[str, str, int] | tuple[str, str, int, frozenset[str]]],
     language: str,
     matcher: Matcher | None,
     checks: Sequence[Check] | None = None,
     file: Path | None = None,
 ) -> list[Finding]:
-    """Findings for (msgid, msgstr, line) triples of one language."""
+    """Findings for (msgid, msgstr, line[, muted check ids]) of one language; a muted
+    check's findings come back with ``muted`` set."""
     findings = []
-    for source, target, line in entries:
+    for source, target, line, *rest in entries:
+        muted = rest[0] if rest else frozenset()
         terms = tuple(matcher.find(source)) if matcher else ()
         context = Context(language, terms, matcher.termbase if matcher else None)
         for finding in check_pair(source, target, context, checks):
             findings.append(
                 Finding(
-                    finding.check, finding.severity, finding.message, file, line, source, target
+                    finding.check,
+                    finding.severity,
+                    finding.message,
+                    file,
+                    line,
+                    source,
+                    target,
+                    muted=finding.check in muted or ALL_CHECKS in muted,
                 )
             )
+        for name in sorted(muted - set(CHECKS) - {ALL_CHECKS}):
+            message = f"qa-ignore names no check {name!r} (known: {', '.join(CHECKS)})"
+            findings.append(Finding(IGNORE, WARNING, message, file, line, source, target))
     return findings
+
+
+IGNORE = "qa-ignore"  # "# qa-ignore: numbers, quotes" in a translator comment
+ALL_CHECKS = "all"
+_IGNORE_COMMENT = re.compile(r"\s*+qa-ignore\s*+:(.*+)", re.IGNORECASE)
+_ID_SEPARATOR = re.compile(r"[\s,;]+")
+
+
+def muted_checks(translator_comments: Iterable[str]) -> frozenset[str]:
+    """The check ids a reviewer muted for an entry: ``# qa-ignore: numbers, quotes``
+    (``all`` mutes every check), in any translator comment line."""
+    muted: set[str] = set()
+    for line in translator_comments:
+        match = _IGNORE_COMMENT.match(line)
+        if match:
+            muted.update(part.lower() for part in _ID_SEPARATOR.split(match.group(1)) if part)
+    return frozenset(muted)
 
 
 def check_po_file(
     path: Path, matcher: Matcher | None, checks: Sequence[Check] | None = None
 ) -> list[Finding]:
-    """Findings for the active entries of one PO file (its language from the header)."""
+    """Findings for the active entries of one PO file (its language from the header);
+    those of checks the entry's translator comments mute are marked ``muted``."""
     from pipeline.po.reader import read_catalog  # the PO stage depends on this module
 
     catalog = read_catalog(path)
     language = catalog.header.get("Language") or path.parent.name
-    entries = [(e.msgid, e.msgstr, e.line) for e in catalog.entries if not e.obsolete and e.msgid]
+    entries = [
+        (e.msgid, e.msgstr, e.line, muted_checks(e.translator))
+        for e in catalog.entries
+        if not e.obsolete and e.msgid
+    ]
     return check_entries(entries, language, matcher, checks, path)
 
 
 def comment_lines(findings: Iterable[Finding]) -> tuple[str, ...]:
     """Findings as machine comments for the PO entry (``#. qa …``)."""
-    return tuple(f"qa {f.severity} [{f.check}]: {f.message}" for f in findings)
+    return tuple(
+        f"qa {'muted ' if f.muted else ''}{f.severity} [{f.check}]: {f.message}" for f in findings
+    )

@@ -123,6 +123,10 @@ class LanguageSummary:
     def warnings(self) -> int:
         return sum(_count(section.findings, "warning") for section in self.sections)
 
+    @property
+    def muted(self) -> int:
+        return sum(_muted_count(section.findings) for section in self.sections)
+
 
 # --- public API ---------------------------------------------------------------------
 
@@ -291,7 +295,17 @@ def _key(path: Path | str) -> Path:
 
 
 def _count(findings: Iterable[Finding], severity: str) -> int:
-    return sum(finding.severity == severity for finding in findings)
+    """Findings of a severity; muted ones are not counted."""
+    return sum(finding.severity == severity and not _is_muted(finding) for finding in findings)
+
+
+def _muted_count(findings: Iterable[Finding]) -> int:
+    return sum(_is_muted(finding) for finding in findings)
+
+
+def _is_muted(finding: Finding) -> bool:
+    """Muted by a reviewer's ``# qa-ignore: <check>`` comment on the entry."""
+    return bool(getattr(finding, "muted", False))
 
 
 def _anchor(language: str, release: str) -> str:
@@ -364,7 +378,8 @@ def _summary(summaries: Sequence[LanguageSummary]) -> str:
         '<thead><tr><th scope="col">language / release</th><th scope="col">progress</th>'
         '<th scope="col" class="num">reviewed</th><th scope="col" class="num">suggested</th>'
         '<th scope="col" class="num">untranslated</th><th scope="col" class="num">errors</th>'
-        '<th scope="col" class="num">warnings</th></tr></thead>\n'
+        '<th scope="col" class="num">warnings</th><th scope="col" class="num">muted</th>'
+        "</tr></thead>\n"
         f"<tbody>\n{rows}\n</tbody>\n</table>\n</section>"
     )
 
@@ -374,7 +389,7 @@ def _summary_rows(summary: LanguageSummary) -> str:
         _summary_row(
             f"{_escape(_language_name(summary.language))}",
             (summary.reviewed, summary.fuzzy, summary.untranslated),
-            (summary.errors, summary.warnings),
+            (summary.errors, summary.warnings, summary.muted),
             "language",
         )
     ]
@@ -382,14 +397,21 @@ def _summary_rows(summary: LanguageSummary) -> str:
         progress = section.progress
         link = f'<a href="#{section.anchor}">{_escape(progress.release)}</a>'
         counts = (progress.reviewed, progress.fuzzy, progress.untranslated)
-        qa = (_count(section.findings, "error"), _count(section.findings, "warning"))
+        qa = (
+            _count(section.findings, "error"),
+            _count(section.findings, "warning"),
+            _muted_count(section.findings),
+        )
         lines.append(_summary_row(link, counts, qa, "release"))
     return "\n".join(lines)
 
 
-def _summary_row(label: str, counts: tuple[int, int, int], qa: tuple[int, int], kind: str) -> str:
+def _summary_row(
+    label: str, counts: tuple[int, int, int], qa: tuple[int, int, int], kind: str
+) -> str:
     heading = "th" if kind == "language" else "td"
-    cells = "".join(f'<td class="num">{value}</td>' for value in (*counts, *qa))
+    cells = "".join(f'<td class="num">{value}</td>' for value in (*counts, *qa[:2]))
+    cells += f'<td class="num muted">{qa[2]}</td>'
     error_class = " has-errors" if qa[0] else ""
     return (
         f'<tr class="{kind}{error_class}"><{heading} scope="row">{label}</{heading}>'
@@ -442,7 +464,10 @@ def _segment_row(row: Row, language: str) -> str:
     classes = ["segment", f"state-{row.state.lower()}"]
     if row.findings:
         classes.append("has-findings")
-        classes.extend(f"has-{severity}" for severity in sorted({f.severity for f in row.findings}))
+        counted = {f.severity for f in row.findings if not _is_muted(f)}
+        classes.extend(f"has-{severity}" for severity in sorted(counted))
+        if any(_is_muted(f) for f in row.findings):
+            classes.append("has-muted")
     missing = "".join(
         f'<p class="missing" title="{_escape(term.concept)}">missing: '
         f"<q>{_escape(term.text)}</q></p>"
@@ -473,6 +498,13 @@ def _findings_list(findings: Sequence[Finding]) -> str:
 
 def _finding_item(finding: Finding, where: str = "") -> str:
     severity = _escape(finding.severity)
+    if _is_muted(finding):  # shown as the reviewer left it: muted, not counted
+        return (
+            f'<li class="finding muted {severity}" title="muted by a qa-ignore comment">'
+            f'<span class="severity">muted {severity}</span> '
+            f'<code class="check">{_escape(finding.check)}</code> {where}'
+            f"{_escape(finding.message)}</li>"
+        )
     return (
         f'<li class="finding {severity}"><span class="severity">{severity}</span> '
         f'<code class="check">{_escape(finding.check)}</code> {where}'
@@ -560,7 +592,7 @@ thead th{background:var(--head);font-size:.85rem;position:sticky;top:0;z-index:1
 .num{text-align:right;font-variant-numeric:tabular-nums;width:7%}
 table.summary tr.language{background:#f7f9fb}
 table.summary tr.release td:first-child{padding-left:1.6rem}
-table.summary tr.has-errors td:nth-last-child(2){color:var(--error);font-weight:600}
+table.summary tr.has-errors td:nth-last-child(3){color:var(--error);font-weight:600}
 .progress{display:flex;align-items:center;gap:.5rem;min-width:9rem;margin:.2rem 0}
 table.summary th:first-child,table.summary td:first-child{overflow-wrap:anywhere}
 table.summary thead th:nth-child(2){width:34%}
@@ -593,6 +625,7 @@ white-space:nowrap}
 .severity{font-weight:700;text-transform:uppercase;font-size:.7rem;letter-spacing:.03em}
 .finding.error .severity{color:var(--error)}
 .finding.warning .severity{color:var(--warning)}
+.finding.muted{color:var(--muted)}.finding.muted .severity{color:var(--muted)}
 .check{color:var(--muted)}
 .file-findings{border-left:3px solid var(--warning);padding:.2rem .8rem;margin:.6rem 0;
 background:#fdf7e8}
