@@ -510,6 +510,14 @@ def build(
         bool,
         typer.Option("--draft", help="Use unreviewed suggestions too; the output is marked."),
     ] = False,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Write nothing for a release whose translations have QA "
+            "errors (those muted with `# qa-ignore:` aside).",
+        ),
+    ] = False,
     project: ProjectOption = Path("."),
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     level: LevelOption = Level.SENTENCE,
@@ -518,15 +526,18 @@ def build(
     """Write translated releases to out/<lang>/ from the sources and the reviewed PO files.
 
     Exits 1 when a segment is not reviewed (unless --draft) or its markup does not match.
+    QA errors in the translations it publishes are listed with PO file and line; with
+    --strict that release is not written and the command exits 1.
     Example: pipeline build --lang en
     """
     _, layout = _project(project)
     languages = _language_codes(lang, "--lang") if lang else _po_languages(layout)
+    matcher = _project_matcher(project, None)
     results = []
     for path in find_releases(files or [layout.releases]):
         segmented = segment_release(path, level, load_rules(), encoding)
         for language in languages:
-            results.append(build_release(layout, path, segmented, language, draft))
+            results.append(build_release(layout, path, segmented, language, draft, matcher, strict))
     if as_json:
         records = [
             {
@@ -539,6 +550,7 @@ def build(
                     {"file": str(p.po_file), "line": p.line, "message": p.message}
                     for p in r.problems
                 ],
+                "findings": [f.as_dict() for f in r.findings],
             }
             for r in results
         ]
@@ -562,7 +574,13 @@ def build(
                 stderr.print(f"[red]{escape(where)}:[/] {escape(problem.message)}", highlight=False)
             if len(r.problems) > 20:
                 stderr.print(f"… and {len(r.problems) - 20} more in {r.problems[0].po_file}")
+            for finding in r.findings:
+                refused = " (not written: --strict)" if strict else ""
+                where = f"{finding.file}:{finding.line}: QA error [{finding.check}]{refused}:"
+                stderr.print(f"[red]{escape(where)}[/] {escape(finding.message)}", highlight=False)
     if any(r.problems for r in results) and not draft:
+        raise typer.Exit(EXIT_FINDINGS)
+    if strict and any(r.findings for r in results):
         raise typer.Exit(EXIT_FINDINGS)
 
 

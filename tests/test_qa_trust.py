@@ -7,6 +7,7 @@ import json
 import re
 from pathlib import Path
 
+import polib
 import pytest
 from typer.testing import CliRunner
 
@@ -288,3 +289,99 @@ def test_report_shows_muted_findings_as_muted_and_does_not_count_them(tmp_path: 
     summary = page[page.index('id="summary"') : page.index("</table>")]
     assert re.findall(r'<td class="num">(\d+)</td><td class="num">(\d+)</td><td class="num muted">'
                       r"(\d+)</td>", summary)[0] == ("0", "0", "1")  # fmt: skip
+
+
+# --- build: QA errors of what it publishes, --strict, the page's language ---------------
+
+PAGE = """<!DOCTYPE html>
+<html xmlns="http://www.w3.org/1999/xhtml" lang="de" xml:lang="de">
+<head><title>Mitteilung</title></head>
+<body>
+<h1>Die Studie beginnt</h1>
+<p>Am 3. Mai 2024 beginnen 120 Teilnehmer.</p>
+<p>Die Dosis lag bei 1,5 mSv.</p>
+</body>
+</html>
+"""
+# per language: (title, heading, the date sentence with a wrong number, the dose sentence)
+REVIEWED = {
+    "en": ("Release", "The study begins", "On 3 May 2024, 210 participants begin.",
+           "The dose was 1.5 mSv."),
+    "fr": ("Communiqué", "L'étude commence", "Le 3 mai 2024, 210 participants commencent.",
+           "La dose était de 1,5 mSv."),
+    "es": ("Comunicado", "El estudio comienza", "El 3 de mayo de 2024 comienzan 210 participantes.",
+           "La dosis fue de 1,5 mSv."),
+    "it": ("Comunicato", "Lo studio inizia", "Il 3 maggio 2024 iniziano 210 partecipanti.",
+           "La dose era di 1,5 mSv."),
+}  # fmt: skip
+
+
+def reviewed_project(root: Path, mute: bool = False) -> Layout:
+    """A project with one HTML release, run without a model, then reviewed in every language
+    (one translation has a wrong number; ``mute``: the reviewer muted that check)."""
+    (root / "releases").mkdir(parents=True)
+    (root / "releases" / "studie.html").write_text(PAGE, encoding="utf-8")
+    no_models = root / "no-models"
+    no_models.mkdir()
+    result = CliRunner().invoke(
+        app, ["run", "--project", str(root), "--to", ",".join(REVIEWED), "--dir", str(no_models)]
+    )
+    assert result.exit_code == 0, result.output
+    layout = Layout(root)
+    for language, texts in REVIEWED.items():
+        path = layout.po_file(language, "studie")
+        po = polib.pofile(str(path))
+        for entry, text in zip([e for e in po if e.msgid], texts, strict=True):
+            entry.msgstr = text
+            entry.flags = []
+            if mute and "Teilnehmer" in entry.msgid:
+                entry.tcomment = "qa-ignore: numbers"
+        po.save(str(path))
+    return layout
+
+
+def test_build_lists_qa_errors_of_what_it_publishes_and_strict_refuses(tmp_path: Path) -> None:
+    layout = reviewed_project(tmp_path / "project")
+    result = CliRunner().invoke(app, ["build", "--project", str(layout.root)])
+    assert result.exit_code == 0, result.output
+    for language in REVIEWED:
+        po_file = layout.po_file(language, "studie")
+        line = next(e.linenum for e in polib.pofile(str(po_file)) if "Teilnehmer" in e.msgid)
+        assert f"{po_file}:{line}: QA error [numbers]" in result.output.replace("\n", "")
+        assert layout.built_file(language, "studie.html").is_file()
+    for built in layout.out.rglob("*.html"):
+        built.unlink()
+    result = CliRunner().invoke(app, ["build", "--project", str(layout.root), "--strict"])
+    assert result.exit_code == 1, result.output
+    assert "not written: --strict" in result.output
+    assert not list(layout.out.rglob("studie.html"))
+    result = CliRunner().invoke(app, ["build", "--project", str(layout.root), "--json"])
+    records = json.loads(result.stdout)
+    assert {r["language"]: {f["check"] for f in r["findings"]} for r in records} == {
+        language: {"numbers"} for language in REVIEWED
+    }
+
+
+def test_strict_build_writes_what_a_reviewer_muted(tmp_path: Path) -> None:
+    layout = reviewed_project(tmp_path / "project", mute=True)
+    result = CliRunner().invoke(app, ["build", "--project", str(layout.root), "--strict"])
+    assert result.exit_code == 0, result.output
+    assert "QA error" not in result.output
+    for language in REVIEWED:
+        assert layout.built_file(language, "studie.html").is_file()
+
+
+def test_built_html_page_says_the_target_language(tmp_path: Path) -> None:
+    layout = reviewed_project(tmp_path / "project", mute=True)
+    for draft in ([], ["--draft"]):
+        result = CliRunner().invoke(app, ["build", "--project", str(layout.root), *draft])
+        assert result.exit_code == 0, result.output
+        for language, (_, heading, *_) in REVIEWED.items():
+            name = "studie.draft.html" if draft else "studie.html"
+            page = layout.built_file(language, name).read_text(encoding="utf-8")
+            assert f'<html xmlns="http://www.w3.org/1999/xhtml" lang="{language}" ' \
+                   f'xml:lang="{language}">' in page  # fmt: skip
+            assert 'lang="de"' not in page and f"<h1>{heading}</h1>" in page
+            assert page.replace(f'"{language}"', '"de"').count("\n") == PAGE.count("\n") + bool(
+                draft
+            )

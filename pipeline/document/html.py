@@ -240,3 +240,27 @@ def _trim_end(parts: list[Part]) -> list[Part]:
             break
         parts.pop()
     return parts
+
+
+_LANG_ATTRIBUTE = re.compile(
+    r"""(\s(?:xml:)?lang\s*+=\s*+)("[^"]*+"|'[^']*+'|[^\s"'<>=`]++)""", re.I
+)
+
+
+def with_language(text: str, language: str) -> str:
+    """The page with ``lang`` and ``xml:lang`` of its ``<html>`` element set to
+    ``language`` (``lang`` added where the element has neither); a fragment is unchanged."""
+    html = next((t for t in _tokenize(text) if t.kind == "start" and t.name == "html"), None)
+    if html is None:
+        return text
+    tag = text[html.start : html.end]
+
+    def value(match: re.Match[str]) -> str:
+        quote = match.group(2)[0] if match.group(2)[0] in "\"'" else '"'
+        return f"{match.group(1)}{quote}{language}{quote}"
+
+    changed, count = _LANG_ATTRIBUTE.subn(value, tag)
+    if not count:
+        end = len(tag) - (2 if tag.endswith("/>") else 1)
+        changed = f'{tag[:end].rstrip()} lang="{language}"{tag[end:]}'
+    return text[: html.start] + changed + text[html.end :]

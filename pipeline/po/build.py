@@ -7,15 +7,19 @@ reviewed translations are used; a draft build also takes suggestions and is mark
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.document.html import with_language
 from pipeline.document.model import CodeKind
 from pipeline.files import atomic_write
+from pipeline.glossary.match import Matcher
 from pipeline.layout import Layout
 from pipeline.po.catalog import Entry
 from pipeline.po.export import segment_keys
 from pipeline.po.reader import read_catalog
+from pipeline.qa.checks import ERROR, Finding, check_entries, muted_checks
 from pipeline.segment import Segment, SegmentedDocument, rebuild
 
 DRAFT_MARKERS = {
@@ -40,11 +44,20 @@ class BuildResult:
     written: bool
     translated: int
     problems: tuple[BuildProblem, ...]
+    findings: tuple[Finding, ...] = ()  # QA errors in the translations it publishes
 
 
 def build_release(
-    layout: Layout, release: Path, segmented: SegmentedDocument, language: str, draft: bool
+    layout: Layout,
+    release: Path,
+    segmented: SegmentedDocument,
+    language: str,
+    draft: bool,
+    matcher: Matcher | None = None,
+    strict: bool = False,
 ) -> BuildResult:
+    """Write one translated release. The QA errors of the entries it publishes (not those a
+    reviewer muted) come with the result; with ``strict`` they stop the write."""
     po_file = layout.po_file(language, release.stem)
     if not po_file.is_file():
         problem = BuildProblem(po_file, 0, "no PO file: run `pipeline run` first")
@@ -53,6 +66,7 @@ def build_release(
     keys = segment_keys(segmented)
     translations: dict[str, str] = {}
     problems: list[BuildProblem] = []
+    published: dict[tuple[str | None, str], Entry] = {}
     for segment in segmented.segments:
         entry = entries.get(keys[segment.id])
         text = _usable(entry, draft)
@@ -66,9 +80,17 @@ def build_release(
             problems.append(BuildProblem(po_file, entry.line if entry else 0, mismatch))
             continue
         translations[segment.id] = text
+        if entry is not None:
+            published[entry.key] = entry
     if problems and not draft:
         return BuildResult(release, language, None, False, len(translations), tuple(problems))
+    findings = tuple(_errors(published.values(), language, matcher, po_file))
+    if strict and findings:
+        return BuildResult(release, language, None, False, len(translations), (), findings)
     data = rebuild(segmented, translations)
+    if segmented.document.format == "html":
+        encoding = segmented.document.encoding
+        data = with_language(data.decode(encoding), language).encode(encoding)
     name = release.name
     if draft:
         name = f"{release.stem}.draft{release.suffix}"
@@ -77,7 +99,18 @@ def build_release(
         data = bom + marker + data[len(bom) :]
     output = layout.built_file(language, name)
     written = atomic_write(output, data)
-    return BuildResult(release, language, output, written, len(translations), tuple(problems))
+    return BuildResult(
+        release, language, output, written, len(translations), tuple(problems), findings
+    )
+
+
+def _errors(
+    entries: Iterable[Entry], language: str, matcher: Matcher | None, po_file: Path
+) -> list[Finding]:
+    """Error-level QA findings of the published entries, with their PO file and line."""
+    checked = [(e.msgid, e.msgstr, e.line, muted_checks(e.translator)) for e in entries]
+    findings = check_entries(checked, language, matcher, file=po_file)
+    return [f for f in findings if f.severity == ERROR and f.counts]
 
 
 def _usable(entry: Entry | None, draft: bool) -> str | None:
