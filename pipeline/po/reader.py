@@ -5,9 +5,14 @@ octal and hexadecimal bytes) and splits lines only at line feeds, so a translati
 LINE SEPARATOR or another Unicode break character reads as it was written. What the
 pipeline cannot keep faithfully is an input error that names the file and the line: a raw
 control character (gettext would write it back raw, ``msgcat`` drops a NUL silently), a
-NUL in any form (gettext cuts the message there), two entries with the same msgctxt and
-msgid (gettext refuses them too), plural entries (msgids are German segments). Escaped
-control characters are fine: they are read, and written back escaped.
+NUL in any form (gettext cuts the message there), an escaped EOT (msgfmt refuses its
+context separator in a string), two entries with the same msgctxt and msgid (gettext
+refuses them too), plural entries (msgids are German segments). Escaped control characters
+are fine: they are read, and written back escaped.
+
+References (``#:``) are separated by white space, except inside a file name isolated
+between U+2068 and U+2069, as GNU gettext 0.22 and Babel write names with spaces.
+The messages say what is wrong and how to fix it, not what the caller did with the file.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from pathlib import Path
 
 from pipeline.errors import InputError
 from pipeline.files import read_utf8
-from pipeline.po.catalog import FUZZY, Catalog, Entry
+from pipeline.po.catalog import FUZZY, ISOLATE_END, ISOLATE_START, Catalog, Entry
 
 UNTOUCHED = "the pipeline left the file untouched"
 # Raw control characters a PO file must not hold: C0 except TAB (LF ends the line), DEL.
@@ -86,7 +91,7 @@ class _Parser:
     def malformed(self, line: str, why: str = "cannot read") -> InputError:
         return self.error(
             f"malformed PO file: {why} {line.strip()[:60]!r}",
-            "close the quoted string or remove the line; " + UNTOUCHED,
+            "close the quoted string or remove the line",
         )
 
     def parse(self, text: str) -> list[_Draft]:
@@ -107,7 +112,7 @@ class _Parser:
             )
             raise self.error(
                 f"control character {control_name(char)} at column {control.start() + 1}",
-                f"{fix}; {UNTOUCHED}",
+                fix,
             )
         line = raw.strip(" \t")
         if not line:
@@ -140,7 +145,7 @@ class _Parser:
         elif self.current.values:
             raise self.error(
                 "malformed PO file: the entry above has no msgstr",
-                'add msgstr "" to the entry above; ' + UNTOUCHED,
+                'add msgstr "" to the entry above',
             )
         elif self.current.empty:
             self.current.start = self.number
@@ -152,7 +157,7 @@ class _Parser:
         if marker == "#.":
             self.current.extracted.append(rest[1:] if rest.startswith(" ") else rest)
         elif marker == "#:":
-            self.current.references.extend(rest.split())
+            self.current.references.extend(split_references(rest))
         elif marker == "#,":
             self.current.flags.extend(flag.strip() for flag in rest.split(","))
         else:  # "# text", "#": the translator's
@@ -185,7 +190,7 @@ class _Parser:
         if keyword == "msgid_plural" or keyword.startswith("msgstr["):
             raise self.error(
                 f"plural entries ({keyword}) are not supported",
-                "the msgids are German segments: translate them with a plain msgstr; " + UNTOUCHED,
+                "the msgids are German segments: translate them with a plain msgstr",
             )
         value = self.string(match.group(2), raw)
         entry = self.current
@@ -196,7 +201,7 @@ class _Parser:
             elif "msgid" in entry.values:
                 raise self.error(
                     "malformed PO file: the entry above has no msgstr",
-                    'add msgstr "" to the entry above; ' + UNTOUCHED,
+                    'add msgstr "" to the entry above',
                 )
             elif keyword in entry.values:
                 raise self.malformed(raw, "a second msgctxt:")
@@ -230,7 +235,7 @@ class _Parser:
                 if simple not in _SIMPLE_ESCAPES:
                     raise self.error(
                         f"unknown escape sequence \\{simple} in a string",
-                        "write \\\\ for a backslash; " + UNTOUCHED,
+                        "write \\\\ for a backslash",
                     )
                 data += _SIMPLE_ESCAPES[simple].encode("utf-8")
                 continue
@@ -238,7 +243,13 @@ class _Parser:
             if value == 0:
                 raise self.error(
                     f"NUL character ({match.group()}) in a string",
-                    "delete it: gettext cuts a message at a NUL character; " + UNTOUCHED,
+                    "delete it: gettext cuts a message at a NUL character",
+                )
+            if value == 4:
+                raise self.error(
+                    f"EOT character ({match.group()}) in a string",
+                    "delete it: gettext separates msgctxt and msgid with it, and msgfmt refuses "
+                    "it in a string",
                 )
             if value > 0xFF:
                 raise self.error(
@@ -251,7 +262,7 @@ class _Parser:
         except UnicodeDecodeError:
             raise self.error(
                 "escape sequences in a string are not UTF-8",
-                "write the characters themselves; " + UNTOUCHED,
+                "write the characters themselves",
             ) from None
 
     def finish(self, at_end: bool = False) -> None:
@@ -261,10 +272,36 @@ class _Parser:
                 "malformed PO file: the last entry has no msgstr"
                 if at_end
                 else "malformed PO file: the entry above has no msgstr",
-                'add msgstr "" to it; ' + UNTOUCHED,
+                'add msgstr "" to it',
             )
         if draft.complete:
             self.drafts.append(draft)
+
+
+def split_references(text: str) -> list[str]:
+    """The references of a ``#:`` line: separated by white space, except inside a file
+    name isolated between U+2068 and U+2069 (how gettext and Babel write names with
+    spaces); the isolates are dropped. An isolate left open runs to the end of the line."""
+    references: list[str] = []
+    current: list[str] = []
+    isolated = False
+    for char in text:
+        if isolated:
+            if char == ISOLATE_END:
+                isolated = False
+            else:
+                current.append(char)
+        elif char == ISOLATE_START:
+            isolated = True
+        elif char.isspace():
+            if current:
+                references.append("".join(current))
+                current = []
+        else:
+            current.append(char)
+    if current:
+        references.append("".join(current))
+    return references
 
 
 def parse_catalog(text: str, path: Path | str = "<string>") -> Catalog:
@@ -290,7 +327,7 @@ def parse_catalog(text: str, path: Path | str = "<string>") -> Catalog:
                 path=path,
                 where=f"line {draft.msgid_line}",
                 fix="keep one of the two entries (merge them in a text editor, or run "
-                "`msguniq --use-first`); " + UNTOUCHED,
+                "`msguniq --use-first`)",
             )
         seen[key] = draft.msgid_line
         entries.append(_entry(draft, msgctxt, msgid))
