@@ -7,6 +7,7 @@ reviewed translations are used; a draft build also takes suggestions and is mark
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,7 +95,9 @@ def build_release(
     name = release.name
     if draft:
         name = f"{release.stem}.draft{release.suffix}"
-        marker = DRAFT_MARKERS[segmented.document.format].encode(segmented.document.encoding)
+        newline = _newline(segmented.document.text)
+        marker = DRAFT_MARKERS[segmented.document.format].replace("\n", newline)
+        marker = marker.encode(segmented.document.encoding)
         bom = b"\xef\xbb\xbf" if segmented.document.bom else b""
         data = bom + marker + data[len(bom) :]
     output = layout.built_file(language, name)
@@ -111,6 +114,12 @@ def _errors(
     checked = [(e.msgid, e.msgstr, e.line, muted_checks(e.translator)) for e in entries]
     findings = check_entries(checked, language, matcher, file=po_file)
     return [f for f in findings if f.severity == ERROR and f.counts]
+
+
+def _newline(text: str) -> str:
+    """The release's line ending (CRLF, CR or LF), so the draft marker matches it."""
+    match = re.search(r"\r\n|\r|\n", text)
+    return match.group() if match else "\n"
 
 
 def _usable(entry: Entry | None, draft: bool) -> str | None:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from pipeline import __version__
 from pipeline.document.model import BlockKind
-from pipeline.errors import PipelineError
+from pipeline.errors import InputError, PipelineError
 from pipeline.files import atomic_write
 from pipeline.glossary.enforce import NO_TERM, AppliedTerm, find_terms
 from pipeline.glossary.match import Matcher
@@ -33,7 +33,7 @@ from pipeline.layout import Layout
 from pipeline.mt.engine import Engine
 from pipeline.mt.packages import ModelError
 from pipeline.mt.translate import SegmentTranslation, translate_segments
-from pipeline.po.catalog import Catalog, Entry, render, render_body
+from pipeline.po.catalog import Catalog, Entry, escape_comment, po_text, render_body
 from pipeline.po.merge import (
     DEFAULT_TM_THRESHOLD,
     NO_SUGGESTION,
@@ -44,7 +44,8 @@ from pipeline.po.merge import (
     claim,
     merge,
 )
-from pipeline.po.reader import parse_catalog, read_catalog
+from pipeline.po.reader import UNTOUCHED, parse_catalog, read_catalog
+from pipeline.po.selfcheck import WriteCheckError, checked_render
 from pipeline.qa.checks import check_entries, comment_lines
 from pipeline.segment import Segment, SegmentedDocument
 
@@ -91,6 +92,7 @@ class ExportReport:
     mt_cached: int = 0  # segments found in the translation cache
     mt_wanted: int = 0  # segments that needed MT (translated or not)
     seconds: dict[str, float] = field(default_factory=dict)  # time per stage
+    missing_reasons: dict[str, str] = field(default_factory=dict)  # language → what is missing
 
 
 class _Clock:
@@ -124,12 +126,16 @@ def export(
     clock = _Clock()
     started = time.perf_counter()
     written_templates = 0
-    if templates:
-        written_templates = sum(_write_template(layout, r, now, dry_run) for r in releases)
+    failures: list[str] = []
+    for release in releases if templates else ():
+        try:
+            written_templates += _write_template(layout, release, now, dry_run)
+        except WriteCheckError as error:
+            failures.append(error.message)
     clock.add("write", started)
     results: list[LanguageResult] = []
     missing: dict[str, str] = {}
-    failures: list[str] = []
+    reasons: dict[str, str] = {}
     counts = Counter[str]()
     for language in languages:
         started = time.perf_counter()
@@ -139,7 +145,7 @@ def export(
             try:
                 existing[release.path] = read_catalog(path) if path.is_file() else Catalog()
             except PipelineError as error:
-                failures.append(error.message)
+                failures.append(_not_written(error).message)
         read_now = {layout.po_file(language, r.stem): existing[r.path] for r in releases
                     if r.path in existing}  # fmt: skip
         tm = TranslationMemory.from_catalogs(_language_catalogs(layout, language, read_now))
@@ -153,15 +159,19 @@ def export(
         started = time.perf_counter()
         machine = _machine_translations(
             usable, units_by_release, existing, tm, language, None if dry_run else engine,
-            matcher, missing, progress, counts,
+            matcher, missing, reasons, progress, counts,
         )  # fmt: skip
         clock.add("mt", started)
         started = time.perf_counter()
         for release in usable:
-            result = _write_language(
-                layout, release, language, matcher, units_by_release[release.path],
-                existing[release.path], tm, machine, tm_threshold, now, dry_run,
-            )  # fmt: skip
+            try:
+                result = _write_language(
+                    layout, release, language, matcher, units_by_release[release.path],
+                    existing[release.path], tm, machine, tm_threshold, now, dry_run,
+                )  # fmt: skip
+            except WriteCheckError as error:
+                failures.append(error.message)
+                continue
             results.append(result)
         clock.add("merge", started)
     return ExportReport(
@@ -169,11 +179,18 @@ def export(
         written_templates,
         missing,
         tuple(failures),
+        missing_reasons=reasons,
         mt_new=counts["new"],
         mt_cached=counts["cached"],
         mt_wanted=counts["wanted"],
         seconds=clock.seconds,
     )
+
+
+def _not_written(error: PipelineError) -> PipelineError:
+    """A PO file that could not be read: it is left as it is, and the message says so."""
+    fix = f"{error.fix}; {UNTOUCHED}" if error.fix else UNTOUCHED
+    return InputError(error.problem, path=error.path, where=error.where, fix=fix)
 
 
 # ---------------------------------------------------------------------------
@@ -197,13 +214,14 @@ def _units(
     reference = _relative(release.path, root)
     texts: dict[str, set[BlockKind]] = {}
     for segment in release.segmented.segments:
-        texts.setdefault(segment.text, set()).add(segment.kind)
+        texts.setdefault(po_text(segment.text), set()).add(segment.kind)
     drafts: dict[tuple[str | None, str], _Draft] = {}
     for block in release.segmented.blocks:
         paragraph = _one_line(" ".join(segment.source.strip() for segment in block.segments))
         for segment in block.segments:
-            context = _context(segment, texts[segment.text])
-            key = (context, segment.text)
+            msgid = po_text(segment.text)
+            context = _context(segment, texts[msgid])
+            key = (context, msgid)
             ref = f"{reference}:{segment.line}"
             if key in drafts:
                 draft = drafts[key]
@@ -219,13 +237,17 @@ def _units(
                     _one_line(f"glossary: {span.surface} → {span.target or missing}")
                     for span in find_terms(segment.text, matcher, language)
                 )
-            drafts[key] = _Draft(segment.text, context, (ref,), tuple(comments), (segment,))
+            drafts[key] = _Draft(msgid, context, (ref,), tuple(comments), (segment,))
     return list(drafts.values())
 
 
+_LINE_BREAK = re.compile(r"[ \t]*(?:\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029])[ \t]*")
+
+
 def _one_line(text: str) -> str:
-    """A machine comment on one line: a wrapped paragraph is shown joined."""
-    return re.sub(r"[ \t]*\n[ \t]*", " ", text)
+    """A machine comment on one line: a wrapped paragraph is shown joined, whatever its
+    line breaks (LF, CRLF, CR, the Unicode line and paragraph separators …)."""
+    return _LINE_BREAK.sub(" ", text)
 
 
 def _relative(path: Path, root: Path | None) -> str:
@@ -242,11 +264,12 @@ def segment_keys(segmented: SegmentedDocument) -> dict[str, tuple[str | None, st
     """Segment id → (msgctxt, msgid) of its PO entry."""
     kinds: dict[str, set[BlockKind]] = {}
     for segment in segmented.segments:
-        kinds.setdefault(segment.text, set()).add(segment.kind)
-    return {
-        segment.id: (_context(segment, kinds[segment.text]), segment.text)
-        for segment in segmented.segments
-    }
+        kinds.setdefault(po_text(segment.text), set()).add(segment.kind)
+    keys = {}
+    for segment in segmented.segments:
+        msgid = po_text(segment.text)
+        keys[segment.id] = (_context(segment, kinds[msgid]), msgid)
+    return keys
 
 
 def _context(segment: Segment, kinds: set[BlockKind]) -> str | None:
@@ -275,6 +298,7 @@ def _machine_translations(
     engine: Engine | None,
     matcher: Matcher | None,
     missing: dict[str, str],
+    reasons: dict[str, str],
     progress: Callable[[str, int, int], None] | None,
     counts: Counter[str],
 ) -> dict[str, tuple[SegmentTranslation, str]]:
@@ -293,6 +317,7 @@ def _machine_translations(
         engine.route(SOURCE_LANGUAGE, language)
     except ModelError as error:
         missing[language] = error.fix or f"pipeline models install {SOURCE_LANGUAGE} {language}"
+        reasons[language] = error.problem
         return {}
     description = engine.describe(SOURCE_LANGUAGE, language)
     segments = list(wanted.values())
@@ -309,8 +334,8 @@ def _machine_translations(
     )
     counts["cached"] += sum(result.cached for result in translated)
     counts["new"] += sum(not result.cached for result in translated)
-    pairs = zip(segments, translated, strict=True)
-    return {segment.text: (result, description) for segment, result in pairs}
+    pairs = zip(wanted, translated, strict=True)
+    return {msgid: (result, description) for msgid, result in pairs}
 
 
 # ---------------------------------------------------------------------------
@@ -346,15 +371,17 @@ def _write_language(
                 suggestion,
             )
         )
-    entries, stats = merge(units, existing, {k: v["text"] for k, v in recorded.items()})
+    origins = {k: _origin_comment(v) for k, v in recorded.items()}
+    entries, stats = merge(units, existing, {k: v["text"] for k, v in recorded.items()}, origins)
     entries = tuple(_with_findings(entry, language, matcher) for entry in entries)
     catalog = Catalog(
         header=dict(existing.header),
         entries=entries,
         header_comments=existing.header_comments
-        or (f"{LANGUAGE_NAMES.get(language, language)} translation of {release.path.name}.",),
+        or (f"{LANGUAGE_NAMES.get(language, language)} translation of {_name(release)}.",),
     )
-    text, revised = _with_header(catalog, existing, language, release, po_path, now)
+    final, revised = _with_header(catalog, existing, language, release, po_path, now)
+    text = checked_render(final, po_path)
     qa = Counter(line.split(" ", 2)[1] for e in entries for line in e.extracted
                  if line.startswith("qa ") and not e.obsolete)  # fmt: skip
     if dry_run:
@@ -382,11 +409,28 @@ def _suggest(
         comments = [f"origin: MT {description}"]
         comments += [_term_comment(term) for term in result.terms if term.status != NO_TERM]
         comments += [f"warning: {warning}" for warning in result.warnings]
-        return Suggestion(result.text, "mt", description), tuple(comments)
+        return Suggestion(po_text(result.text), "mt", description), tuple(comments)
     close = tm.lookup(draft.msgid, threshold=tm_threshold, exclude=own)
     if close is not None:
         return close, (f"origin: TM {close.detail}",)
     return NO_SUGGESTION, ()
+
+
+def _name(release: Release) -> str:
+    """The release's file name for a comment line."""
+    return escape_comment(release.path.name)
+
+
+def _header_value(text: str) -> str:
+    """``text`` as a header field value: on one line, without surrounding blanks."""
+    return escape_comment(text).strip()
+
+
+def _origin_comment(record: dict[str, str]) -> str:
+    """The ``origin:`` machine comment of a recorded suggestion ("" if it has none)."""
+    kind = {"mt": "MT", "tm": "TM", "tm-fuzzy": "TM"}.get(str(record.get("origin", "")))
+    detail = record.get("detail")
+    return f"origin: {kind} {detail}" if kind and isinstance(detail, str) and detail else ""
 
 
 def _term_comment(term: AppliedTerm) -> str:
@@ -414,14 +458,14 @@ def _with_header(
     release: Release,
     po_path: Path,
     now: datetime | None,
-) -> tuple[str, str]:
-    """Render with a complete header, and the file's PO-Revision-Date. Dates change only
+) -> tuple[Catalog, str]:
+    """The catalog with a complete header, and the file's PO-Revision-Date. Dates change only
     when the content does, to the newest modification time of the release and of the PO
     file as it was (or ``now``), never earlier than the dates the header had."""
     header = dict(existing.header)
     stamp = _stamp(now, [release.path, po_path], header.get("PO-Revision-Date"))
     pot_stamp = _stamp(now, [release.path], header.get("POT-Creation-Date"))
-    header.setdefault("Project-Id-Version", release.stem)
+    header.setdefault("Project-Id-Version", _header_value(release.stem))
     header.setdefault("Report-Msgid-Bugs-To", "")
     header.setdefault("POT-Creation-Date", pot_stamp)
     header.setdefault("PO-Revision-Date", stamp)
@@ -435,11 +479,11 @@ def _with_header(
     header.setdefault("X-Generator", f"release-pipeline {__version__}")
     draft = replace(catalog, header=header, header_fuzzy=False)
     if existing.header and render_body(draft) == render_body(existing):
-        return render(draft), header["PO-Revision-Date"]
+        return draft, header["PO-Revision-Date"]
     if {e.msgid for e in existing.active} != {e.msgid for e in draft.active}:
         header["POT-Creation-Date"] = pot_stamp
     header["PO-Revision-Date"] = stamp
-    return render(replace(draft, header=header)), stamp
+    return replace(draft, header=header), stamp
 
 
 _DATE_FORMAT = "%Y-%m-%d %H:%M%z"
@@ -472,7 +516,7 @@ def _write_template(layout: Layout, release: Release, now: datetime | None, dry_
     existing = _read_if_valid(path)
     previous = existing.header.get("POT-Creation-Date") if existing else None
     header = {
-        "Project-Id-Version": release.stem,
+        "Project-Id-Version": _header_value(release.stem),
         "Report-Msgid-Bugs-To": "",
         "POT-Creation-Date": _stamp(now, [release.path], previous),
         "PO-Revision-Date": "YEAR-MO-DA HO:MI+ZONE",
@@ -484,10 +528,10 @@ def _write_template(layout: Layout, release: Release, now: datetime | None, dry_
         "Content-Transfer-Encoding": "8bit",
         "X-Generator": f"release-pipeline {__version__}",
     }
-    template = Catalog(header, entries, (f"Template for {release.path.name}.",), True)
+    template = Catalog(header, entries, (f"Template for {_name(release)}.",), True)
     if existing is not None and render_body(existing) == render_body(template):
         header["POT-Creation-Date"] = existing.header.get("POT-Creation-Date", "")
-    data = render(replace(template, header=header)).encode("utf-8")
+    data = checked_render(replace(template, header=header), path).encode("utf-8")
     if dry_run:
         return not path.is_file() or path.read_bytes() != data
     return atomic_write(path, data)
