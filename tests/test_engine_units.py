@@ -58,4 +58,4 @@ def test_routes_direct_pivot_and_missing(tmp_path: Path) -> None:
     with pytest.raises(ModelError) as caught:
         engine.route("de", "it")
     assert "installed: de→en, en→fr" in caught.value.message
-    assert caught.value.fix == "pipeline models install de it"
+    assert caught.value.fix.startswith("pipeline models install en it --dir ")  # the missing leg

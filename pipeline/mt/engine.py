@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shlex
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -21,7 +22,7 @@ from pathlib import Path
 from pipeline.errors import InputError
 from pipeline.mt.align import Anchor, insert_by_attention, join_pieces, strip_placeholders
 from pipeline.mt.cache import TranslationCache, cache_key
-from pipeline.mt.packages import ModelError, PackageInfo, list_packages
+from pipeline.mt.packages import ModelError, PackageInfo, default_packages_dir, list_packages
 from pipeline.mt.protect import PLACEHOLDER, Retry
 
 PIVOT = "en"
@@ -206,13 +207,33 @@ class Engine:
             return [(source, target)]
         if (source, PIVOT) in self._installed and (PIVOT, target) in self._installed:
             return [(source, PIVOT), (PIVOT, target)]
+        raise self._missing(source, target)
+
+    def _missing(self, source: str, target: str) -> ModelError:
+        """What is missing for ``source``→``target``: the leg of the route through English
+        that is not installed (or the pair itself), in which directory, and the command."""
         installed = ", ".join(f"{a}→{b}" for a, b in self.installed_pairs()) or "none"
-        raise ModelError(
-            f"no package translates {source}→{target} (directly or through {PIVOT}); "
-            f"installed: {installed}",
-            path=self.packages_dir,
-            fix=f"pipeline models install {source} {target}",
-        )
+        missing = (source, target)
+        detail = ""
+        if PIVOT not in (source, target):
+            first, second = (source, PIVOT) in self._installed, (PIVOT, target) in self._installed
+            if first or second:
+                missing = (PIVOT, target) if first else (source, PIVOT)
+                have = (source, PIVOT) if first else (PIVOT, target)
+                detail = (
+                    f": {have[0]}→{have[1]} is installed, {missing[0]}→{missing[1]} (the other "
+                    f"half of the route through {PIVOT}) is missing"
+                )
+            else:
+                detail = f" (directly or through {PIVOT})"
+        where = f"in {self.packages_dir}"
+        if not self.packages_dir.is_dir():
+            where += " (no such directory: check --dir or mt.models_dir)"
+        problem = f"no package translates {source}→{target}{detail}; searched {where}"
+        command = f"pipeline models install {missing[0]} {missing[1]}"
+        if self.packages_dir != default_packages_dir():
+            command += f" --dir {shlex.quote(str(self.packages_dir))}"
+        return ModelError(f"{problem}; installed: {installed}", path=None, fix=command)
 
     def translate(
         self,

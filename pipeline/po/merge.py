@@ -30,7 +30,7 @@ that was interrupted and finished later gives the same files as one that was not
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
@@ -45,6 +45,9 @@ BODY = "body"  # msgctxt of an obsolete body entry whose heading took its msgctx
 TM_COPY = "origin: TM exact match"  # the machine comment of an exact TM match
 REVIEWED = "origin: reviewed"
 DRAFT = "origin: reviewer draft (fuzzy)"
+MT_ORIGIN = "origin: MT "  # a machine suggestion, with the engine and models
+TM_ORIGIN = "origin: TM "  # a translation-memory suggestion, with the file and similarity
+_SUGGESTED = (MT_ORIGIN, TM_ORIGIN)
 ORIGIN_PREFIXES = ("origin:", "term ", "warning:")  # machine comments about the suggestion
 
 
@@ -79,7 +82,9 @@ class Unit:
 @dataclass(frozen=True)
 class MergeStats:
     reviewed_kept: int = 0
-    drafts_kept: int = 0
+    drafts_kept: int = 0  # reviewers' edits of suggestions that are still fuzzy
+    mt_kept: int = 0  # machine suggestions kept as they were: nothing new to offer
+    tm_kept: int = 0  # translation-memory suggestions kept as they were
     tm_exact: int = 0
     tm_fuzzy: int = 0
     mt: int = 0
@@ -223,19 +228,24 @@ def claim(units: Sequence[_Keyed], entries: Sequence[Entry]) -> dict[tuple[str |
 
 
 def merge(
-    units: Sequence[Unit], existing: Catalog, recorded: dict[str, str]
+    units: Sequence[Unit],
+    existing: Catalog,
+    recorded: Mapping[str, str],
+    origins: Mapping[str, str] | None = None,
 ) -> tuple[tuple[Entry, ...], MergeStats]:
     """The entries of the new catalog, and what happened.
 
     ``recorded`` maps msgids to the suggestion exported last time, so a reviewer's edit
-    of a still-fuzzy entry can be told apart from the pipeline's own suggestion.
+    of a still-fuzzy entry can be told apart from the pipeline's own suggestion;
+    ``origins`` gives the ``origin:`` comment of each recorded suggestion, for an entry
+    whose comments lost it.
     """
     previous = claim(units, existing.entries)
     counts = dict.fromkeys(MergeStats.__dataclass_fields__, 0)
     entries = []
     for unit in units:
         before = previous.get(unit.key)
-        entry, outcome = _merge_one(unit, before, recorded)
+        entry, outcome = _merge_one(unit, before, recorded, origins or {})
         counts[outcome] += 1
         if before is not None and before.obsolete and before.reviewed:
             counts["revived"] += 1
@@ -284,7 +294,32 @@ def _reviewed_comments(unit: Unit, previous: Entry) -> tuple[str, ...]:
     return (*_base(unit.comments), REVIEWED)
 
 
-def _merge_one(unit: Unit, previous: Entry | None, recorded: dict[str, str]) -> tuple[Entry, str]:
+def _kept_suggestion(
+    unit: Unit, previous: Entry, continued: Entry, recorded: Mapping[str, str],
+    origins: Mapping[str, str],
+) -> tuple[Entry, str]:  # fmt: skip
+    """A fuzzy entry when nothing new is suggested (no model installed now, the TM match
+    gone): the text stays. It is the pipeline's own suggestion, with its origin, unless
+    the suggestion recorded for it says otherwise (a reviewer edited it: a draft)."""
+    record = recorded.get(unit.msgid)
+    lines = _origin_lines(previous)
+    if record is not None and record != previous.msgstr:
+        draft = replace(continued, extracted=(*_base(unit.comments), DRAFT))
+        return replace(draft, flags=_fuzzy_flags(previous.flags)), "drafts_kept"
+    if record is not None and not any(line.startswith(_SUGGESTED) for line in lines):
+        origin = origins.get(unit.msgid, "")  # the comments lost it: the record knows
+        lines = (origin,) if origin else lines
+    kept = replace(continued, extracted=_base(unit.comments) + lines)
+    if any(line.startswith(MT_ORIGIN) for line in lines):
+        return kept, "mt_kept"
+    if any(line.startswith(TM_ORIGIN) for line in lines):
+        return kept, "tm_kept"
+    return kept, "drafts_kept"
+
+
+def _merge_one(
+    unit: Unit, previous: Entry | None, recorded: Mapping[str, str], origins: Mapping[str, str]
+) -> tuple[Entry, str]:
     suggestion = unit.suggestion
     if previous is not None:
         continued = replace(
@@ -293,6 +328,8 @@ def _merge_one(unit: Unit, previous: Entry | None, recorded: dict[str, str]) -> 
         if previous.reviewed:
             kept = replace(continued, extracted=_reviewed_comments(unit, previous))
             return kept, "reviewed_kept"
+        if previous.msgstr and not suggestion.text:
+            return _kept_suggestion(unit, previous, continued, recorded, origins)
         if previous.msgstr and previous.msgstr not in (recorded.get(unit.msgid), suggestion.text):
             # a reviewer's edit of a suggestion that is still fuzzy: a draft
             draft = replace(
@@ -301,10 +338,6 @@ def _merge_one(unit: Unit, previous: Entry | None, recorded: dict[str, str]) -> 
                 flags=_fuzzy_flags(previous.flags),
             )
             return draft, "drafts_kept"
-        if previous.msgstr and not suggestion.text:
-            # nothing new to offer (no model installed now): the old suggestion stays
-            kept = replace(continued, extracted=_base(unit.comments) + _origin_lines(previous))
-            return kept, "drafts_kept"
     fuzzy = bool(suggestion.text) and suggestion.origin != "tm"
     entry = Entry(
         msgid=unit.msgid,
