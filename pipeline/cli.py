@@ -18,7 +18,7 @@ from rich.text import Text
 from pipeline import __version__
 from pipeline.config import CONFIG_NAME, DEFAULT_TOML, Config, load_config
 from pipeline.console import progress_bar, reports_errors, state, stderr, stdout
-from pipeline.errors import InputError
+from pipeline.errors import InputError, PipelineError
 from pipeline.files import atomic_write, find_releases, project_lock
 from pipeline.glossary.maintain import load_termbase
 from pipeline.glossary.match import Matcher
@@ -269,9 +269,11 @@ def _report_run(report: RunReport, as_json: bool) -> None:
             )
     exported = report.export
     for language, fix in exported.missing_models.items() if exported else []:
+        reason = exported.missing_reasons.get(language, "")
         stderr.print(
-            f"[yellow]no model translates de→{language}:[/] PO files were written with "
-            f"translation-memory suggestions and glossary hints only. Install one with: {fix}",
+            f"[yellow]no model translates de→{language}:[/] {escape(reason)}\n  PO files were "
+            "written with translation-memory suggestions and glossary hints only; machine "
+            f"suggestions already in them were kept. Install the model with: {escape(fix)}",
             highlight=False,
         )
     for failure in report.failures:
@@ -370,6 +372,8 @@ def _run_totals(report: RunReport) -> dict[str, object]:
         "needing_mt": exported.mt_wanted if exported else 0,
         "tm_reuse": sum(r.stats.tm_exact + r.stats.tm_fuzzy for r in results),
         "reviewed_kept": sum(r.stats.reviewed_kept for r in results),
+        "drafts_kept": sum(r.stats.drafts_kept for r in results),
+        "suggestions_kept": sum(r.stats.mt_kept + r.stats.tm_kept for r in results),
         "untranslated": sum(r.stats.untranslated for r in results),
         "obsolete": sum(r.stats.obsolete for r in results),
         "qa_errors": sum(r.qa_errors for r in results),
@@ -410,6 +414,7 @@ def _run_summary_dict(report: RunReport) -> dict[str, object]:
             for item in (exported.results if exported else ())
         ],
         "missing_models": dict(exported.missing_models) if exported else {},
+        "missing_model_reasons": dict(exported.missing_reasons) if exported else {},
         "errors": [
             {"file": str(failure.path) if failure.path.name else None, "message": failure.message}
             for failure in report.failures
@@ -433,8 +438,8 @@ def _print_run_summary(report: RunReport) -> None:
             table.add_row(
                 name,
                 str(stats.reviewed_kept + stats.drafts_kept),
-                str(stats.tm_exact + stats.tm_fuzzy),
-                str(stats.mt),
+                str(stats.tm_exact + stats.tm_fuzzy + stats.tm_kept),
+                str(stats.mt + stats.mt_kept),
                 str(stats.untranslated),
                 str(stats.obsolete),
                 f"{item.qa_errors}/{item.qa_warnings}",
@@ -448,7 +453,8 @@ def _print_run_summary(report: RunReport) -> None:
         "releases": "releases", "releases_unchanged": "  of them unchanged (skipped)",
         "segments": "segments processed", "new_mt": "new machine translations",
         "cache_hits": "cache hits", "tm_reuse": "translation-memory reuse",
-        "reviewed_kept": "reviewed translations kept", "qa_errors": "QA errors",
+        "reviewed_kept": "reviewed translations kept", "drafts_kept": "reviewer drafts kept",
+        "suggestions_kept": "suggestions kept (nothing new to offer)", "qa_errors": "QA errors",
         "qa_warnings": "QA warnings", "files_written": "files written",
     }  # fmt: skip
     for key, label in labels.items():
@@ -470,9 +476,12 @@ def status(
     Example: pipeline status --lang en
     """
     _, layout = _project(project)
-    progress = review_status(layout, _language_codes(lang, "--lang") if lang else None)
+    unreadable: list[PipelineError] = []
+    languages = _language_codes(lang, "--lang") if lang else None
+    progress = review_status(layout, languages, unreadable)
     if as_json:
         sys.stdout.write(json.dumps([p.as_dict() for p in progress], indent=2) + "\n")
+        _exit_if_unreadable(unreadable)
         return
     table = Table(title="Review progress (segments / words)")
     for column in ("release", "lang", "reviewed", "suggested (fuzzy)", "untranslated",
@@ -491,8 +500,17 @@ def status(
             f"{item.percent_reviewed:.0f} %",
         )
     stdout.print(table)
-    if not progress:
+    if not progress and not unreadable:
         stdout.print("No PO files yet: run `pipeline run --to en` first.")
+    _exit_if_unreadable(unreadable)
+
+
+def _exit_if_unreadable(errors: list[PipelineError]) -> None:
+    """Report the files a command could not read (it went on with the others): exit 3."""
+    for error in errors:
+        stderr.print(f"[bold red]error:[/] {escape(error.message)}", highlight=False)
+    if errors:
+        raise typer.Exit(EXIT_INPUT)
 
 
 @app.command()
@@ -520,24 +538,42 @@ def build(
     ] = False,
     project: ProjectOption = Path("."),
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    level: LevelOption = Level.SENTENCE,
+    level: Annotated[
+        Level | None,
+        typer.Option("--level", help="As given to `run` (default: pipeline.toml, sentence)."),
+    ] = None,
     encoding: EncodingOption = "utf-8",
+    abbreviations: AbbreviationsOption = None,
 ) -> None:
     """Write translated releases to out/<lang>/ from the sources and the reviewed PO files.
 
-    Exits 1 when a segment is not reviewed (unless --draft) or its markup does not match.
+    Segmentation settings come from pipeline.toml, as for `run`. Exits 1 when a segment
+    is not reviewed (unless --draft) or its markup does not match; a release or PO file
+    that cannot be read is reported and the others are still built (exit 3).
     QA errors in the translations it publishes are listed with PO file and line; with
     --strict that release is not written and the command exits 1.
     Example: pipeline build --lang en
     """
-    _, layout = _project(project)
+    config, layout = _project(project)
     languages = _language_codes(lang, "--lang") if lang else _po_languages(layout)
     matcher = _project_matcher(project, None)
+    rules = load_rules(abbreviations or [config.path(name) for name in config.abbreviations])
+    segment_level = level or Level(config.level)
     results = []
-    for path in find_releases(files or [layout.releases]):
-        segmented = segment_release(path, level, load_rules(), encoding)
+    unreadable: list[PipelineError] = []
+    for path in find_releases(files) if files else _project_releases(config, layout):
+        try:
+            segmented = segment_release(path, segment_level, rules, encoding)
+        except PipelineError as error:
+            unreadable.append(error)
+            continue
         for language in languages:
-            results.append(build_release(layout, path, segmented, language, draft, matcher, strict))
+            try:
+                results.append(
+                    build_release(layout, path, segmented, language, draft, matcher, strict)
+                )
+            except PipelineError as error:
+                unreadable.append(error)
     if as_json:
         records = [
             {
@@ -578,6 +614,7 @@ def build(
                 refused = " (not written: --strict)" if strict else ""
                 where = f"{finding.file}:{finding.line}: QA error [{finding.check}]{refused}:"
                 stderr.print(f"[red]{escape(where)}[/] {escape(finding.message)}", highlight=False)
+    _exit_if_unreadable(unreadable)
     if any(r.problems for r in results) and not draft:
         raise typer.Exit(EXIT_FINDINGS)
     if strict and any(r.findings for r in results):
@@ -783,12 +820,18 @@ def report(
     glossary_files = glossary or _configured_glossaries(config)
     matcher = Matcher(load_termbase(glossary_paths(glossary_files))) if glossary_files else None
     findings = []
+    unreadable: list[PipelineError] = []
     for path in _po_files([layout.locales] if layout.locales.is_dir() else []):
         if languages is None or path.parent.name in languages:
-            findings.extend(check_po_file(path, matcher))
+            try:
+                findings.extend(check_po_file(path, matcher))
+            except PipelineError as error:
+                unreadable.append(error)  # left out of the report (review_status skips it)
     html = build_report(layout, matcher, findings, languages)
     written = write_report(layout, html, output)
-    stdout.print(f"wrote {written} ({len(findings)} QA findings)")
+    skipped = f"; {len(unreadable)} unreadable PO files left out" if unreadable else ""
+    stdout.print(f"wrote {written} ({len(findings)} QA findings{skipped})")
+    _exit_if_unreadable(unreadable)
 
 
 @app.command()

@@ -393,3 +393,32 @@ def test_build_refuses_unreviewed_segments_and_broken_markup(project: Path) -> N
     assert result.exit_code == 0
     draft = (project / "out" / "en" / f"{STEM}.draft.md").read_text(encoding="utf-8")
     assert draft.startswith("<!-- DRAFT") and "PRESSEMITTEILUNG" in draft
+
+
+# --- one malformed PO file among others (issue 12, part 5) ---------------------------
+
+
+@pytest.mark.parametrize("command", ["status", "status --json", "report"])
+def test_status_and_report_name_a_malformed_po_file_and_go_on(tmp_path: Path, command: str) -> None:
+    (tmp_path / "releases").mkdir()
+    for stem, text in (("a-kurz", "Ein Satz.\n"), ("b-lang", "Zwei Sätze. Hier.\n")):
+        (tmp_path / "releases" / f"{stem}.md").write_text(text, encoding="utf-8")
+    assert run(tmp_path, "--to", "en,fr", "--dir", str(tmp_path / "none")).exit_code == 0
+    broken = po_path(tmp_path, "en", "a-kurz")
+    text = broken.read_text(encoding="utf-8").replace('msgid "Ein Satz."', 'msgid "Ein Satz')
+    broken.write_text(text, encoding="utf-8")
+    line = text[: text.index('msgid "Ein Satz')].count("\n") + 1
+    result = CliRunner().invoke(app, [*command.split(), "--project", str(tmp_path)])
+    assert result.exit_code == 3, result.output
+    assert f"a-kurz.po, line {line}: malformed PO file" in result.stderr
+    assert "Traceback" not in result.output
+    if command == "status --json":
+        shown = {(item["release"], item["language"]) for item in json.loads(result.stdout)}
+        assert shown == {("a-kurz", "fr"), ("b-lang", "en"), ("b-lang", "fr")}
+    elif command == "status":
+        assert result.stdout.count("b-lang") == 2 and result.stdout.count("a-kurz") == 1
+    else:
+        page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+        assert "Zwei Sätze." in page and "Ein Satz." in page  # fr of a-kurz, en of b-lang
+        assert "1 unreadable PO files left out" in result.stdout
+    assert broken.read_text(encoding="utf-8") == text

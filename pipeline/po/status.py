@@ -6,6 +6,7 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from pipeline.errors import PipelineError
 from pipeline.layout import Layout
 from pipeline.po.catalog import Entry
 from pipeline.po.reader import read_catalog
@@ -38,8 +39,12 @@ class ReviewProgress:
         return asdict(self) | {"file": str(self.file), "total": self.total}
 
 
-def review_status(layout: Layout, languages: list[str] | None = None) -> list[ReviewProgress]:
-    """Progress of every PO file under ``locales/`` (optionally only some languages)."""
+def review_status(
+    layout: Layout, languages: list[str] | None = None, errors: list[PipelineError] | None = None
+) -> list[ReviewProgress]:
+    """Progress of every readable PO file under ``locales/`` (optionally only some
+    languages). A file that cannot be read is left out, and its error (file and line)
+    added to ``errors`` when given, so one broken file never hides the others."""
     results = []
     if not layout.locales.is_dir():
         return results
@@ -47,7 +52,13 @@ def review_status(layout: Layout, languages: list[str] | None = None) -> list[Re
         if directory.name == "templates" or (languages and directory.name not in languages):
             continue
         for path in sorted(directory.glob("*.po")):
-            results.append(_progress(path, directory.name, read_catalog(path).entries))
+            try:
+                entries = read_catalog(path).entries
+            except PipelineError as error:
+                if errors is not None:
+                    errors.append(error)
+                continue
+            results.append(_progress(path, directory.name, entries))
     return results
 
 
