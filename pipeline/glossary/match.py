@@ -63,7 +63,10 @@ class TermHit:
 
 def gender_neutral(word: str) -> str:
     """Radiolog:innen, Radiolog*innen, Radiolog_innen, RadiologInnen → Radiologinnen."""
-    word = _GENDER_MARK.sub(r"\1", word)
+    if ":" in word or "*" in word or "_" in word:  # most words have no gender mark
+        word = _GENDER_MARK.sub(r"\1", word)
+    if "In" not in word:
+        return word
     return _BINNEN_I.sub(lambda m: "in" + (m.group(1) or ""), word)
 
 
