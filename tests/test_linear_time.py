@@ -3,14 +3,13 @@
 Each test runs one stage on an input built to expose super-linear work: a long token, a
 long run of one kind of markup, many URLs or terms in one text. The sizes are chosen so
 that quadratic code needs far more than a minute while linear code needs well under a
-second; the stage runs in a forked child with a generous deadline, so a regression fails
+second; the stage runs under a generous deadline (a timer signal), so a regression fails
 the test instead of hanging the suite. Nothing here measures or compares timings.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import os
+import signal
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,33 +27,31 @@ from tests.conftest import ROOT
 
 DEADLINE = 10.0  # seconds; linear code finishes these in well under one
 
-pytestmark = pytest.mark.skipif(
-    "fork" not in multiprocessing.get_all_start_methods(), reason="needs fork"
-)
+
+class _Deadline(Exception):
+    pass
+
+
+def _expire(signum: int, frame: object) -> None:
+    raise _Deadline
 
 
 def finishes(function: Callable[[], object]) -> None:
-    """Run ``function`` in a forked child; fail if it raises or misses the deadline."""
-    context = multiprocessing.get_context("fork")
-    child = context.Process(target=_run, args=(function,))
-    child.start()
-    child.join(DEADLINE)
-    if child.is_alive():
-        child.kill()
-        child.join()
-        pytest.fail(f"still running after {DEADLINE:g} s: super-linear time on this input")
-    assert child.exitcode == 0, "the stage raised an error (see the captured output)"
+    """Run ``function`` under a deadline; fail if it misses it.
 
-
-def _run(function: Callable[[], object]) -> None:
+    A real-time timer interrupts the stage (Python's regex engine and pure-Python loops
+    check for signals), so a regression fails the test instead of hanging the suite. No
+    child process: forking after CTranslate2 has started its threads can crash the child.
+    """
+    previous = signal.signal(signal.SIGALRM, _expire)
+    signal.setitimer(signal.ITIMER_REAL, DEADLINE)
     try:
         function()
-    except BaseException:
-        import traceback
-
-        traceback.print_exc()
-        os._exit(1)
-    os._exit(0)
+    except _Deadline:
+        pytest.fail(f"still running after {DEADLINE:g} s: super-linear time on this input")
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.fixture(scope="module")
