@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from pipeline.cli import app
+from pipeline.errors import InputError
 from pipeline.layout import Layout
 from pipeline.po.catalog import Catalog, Entry, render
 from pipeline.po.reader import parse_catalog, read_catalog
@@ -113,7 +114,7 @@ def test_references_from_other_tools_read_as_they_were_written() -> None:
 def test_references_wrap_where_msgcat_wraps_them(tmp_path: Path) -> None:
     """gettext measures a reference in bytes: non-ASCII names wrap earlier."""
     names = ["releases/Größenänderung-Übersicht-ä.md", "releases/Prüfungsüberblick-äöü.md"]
-    references = tuple(f"{names[n % 2]}:{n * 7}" for n in range(12)) + ("releases/a.md:1",)
+    references = (*(f"{names[n % 2]}:{n * 7}" for n in range(12)), "releases/a.md:1")
     path = tmp_path / "a.po"
     path.write_text(render(Catalog(HEADER, (Entry("Satz.", references=references),))))
     result = subprocess.run(["msgcat", str(path)], capture_output=True, text=True, check=True)
@@ -165,6 +166,30 @@ def test_a_broken_po_file_is_said_to_be_left_untouched_only_by_run(tmp_path: Pat
         result = cli(*command, "--project", str(tmp_path))
         assert result.exit_code == 3, result.output
         assert "malformed PO file" in result.stderr and "untouched" not in result.stderr
+
+
+def test_an_eot_in_a_release_is_shown_not_written(tmp_path: Path) -> None:
+    """msgfmt refuses EOT (gettext's context separator) in any string: the msgid shows
+    U+2404 instead, and build still finds the entry."""
+    project = make_project(tmp_path, {"eot\x04name.md": "Ein\x04Satz. Zweiter Satz.\n"})
+    assert cli("run", "--to", "en", *project).exit_code == 0
+    layout = Layout(tmp_path)
+    for path in (layout.po_file("en", "eot\x04name"), layout.pot_file("eot\x04name")):
+        assert_valid(path)
+        assert "Ein\u2404Satz." in [entry.msgid for entry in read_catalog(path).entries]
+    approve_all(layout.po_file("en", "eot\x04name"))
+    result = cli("build", "--lang", "en", "--project", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    built = (tmp_path / "out" / "en" / "eot\x04name.md").read_text(encoding="utf-8")
+    assert built == "Ein\u2404Satz. Zweiter Satz.\n"  # the reviewer's text, as approved
+
+
+@pytest.mark.parametrize("escape", ["\\004", "\\x04"])
+def test_an_escaped_eot_in_a_po_file_is_an_input_error(escape: str) -> None:
+    text = f'msgid ""\nmsgstr ""\n\nmsgid "x"\nmsgstr "a{escape} b"\n'  # hex is greedy
+    with pytest.raises(InputError, match="line 5") as caught:
+        parse_catalog(text, "a.po")
+    assert "EOT character" in caught.value.problem
 
 
 # --- run and build agree -----------------------------------------------------------
@@ -292,6 +317,9 @@ release = st.tuples(
 )  # fmt: skip
 
 
+EXAMPLES = int(os.environ.get("PO_VALIDITY_EXAMPLES", "64"))  # about 10 s on two cores
+
+
 def check_project(root: Path, arguments: list[str], languages: str) -> None:
     result = cli("run", "--to", languages, *arguments)
     assert result.exit_code in (0, 1, 3), result.output  # 1: QA findings; 3: a binary input
@@ -307,7 +335,7 @@ def check_project(root: Path, arguments: list[str], languages: str) -> None:
 
 
 @settings(
-    max_examples=int(os.environ.get("PO_VALIDITY_EXAMPLES", "25")), deadline=None,
+    max_examples=EXAMPLES, deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )  # fmt: skip
 @given(releases=st.lists(release, min_size=1, max_size=3, unique_by=lambda r: r[0].casefold()))
@@ -319,7 +347,7 @@ def test_every_file_the_pipeline_writes_is_valid(releases: list[tuple[str, str, 
         check_project(root, make_project(root, files), "en")
 
 
-@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=EXAMPLES // 8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(releases=st.lists(release, min_size=1, max_size=2, unique_by=lambda r: r[0].casefold()))
 def test_every_file_is_valid_with_real_machine_translation(
     tiny_packages: Path, releases: list[tuple[str, str, str, str]]
