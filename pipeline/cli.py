@@ -556,7 +556,9 @@ def build(
     """
     config, layout = _project(project)
     languages = _language_codes(lang, "--lang") if lang else _po_languages(layout)
-    matcher = _project_matcher(project, None)
+    # the glossary check where the project's glossaries are there (`run` reports the others)
+    glossaries = [path for path in _configured_glossaries(config) if path.exists()]
+    matcher = Matcher(load_termbase(glossary_paths(glossaries))) if glossaries else None
     rules = load_rules(abbreviations or [config.path(name) for name in config.abbreviations])
     segment_level = level or Level(config.level)
     results = []
