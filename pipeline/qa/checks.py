@@ -133,7 +133,7 @@ def _markup_spans(text: str) -> list[tuple[int, int]]:
 class Markup(Check):
     id = "markup"
     severity = ERROR
-    description = "Inline markup and placeholders identical in number and order"
+    description = "Inline markup and placeholders identical in number and order, none leaked"
 
     def problems(self, source: str, target: str, context: Context) -> list[str]:
         leaked = Counter(leaked_fragments(target)) - Counter(leaked_fragments(source))
