@@ -5,24 +5,25 @@
 Three kinds of Markdown input, generated (not built around the patterns of the code), at
 1, 2, 4 and 8 MB each:
 
-- long tokens: paragraphs that each end in one token of 1,000 to 100,000 characters
-  without a space (a run-on word, an identifier with dots and hyphens, a number with
-  separators, a URL with a long path);
-- base64 blobs: random bytes of 10 to 300 kB, base64-encoded, as 76-column MIME blocks
-  and as one-line ``data:`` images;
+- long tokens: paragraphs that each end in one token without a space (a run-on word, an
+  identifier with dots and hyphens, a number with separators, a URL with a long path) of
+  1,000 characters up to an eighth of the input;
+- base64 blobs: random bytes of 10 kB up to an eighth of the input, base64-encoded, as
+  76-column MIME blocks and as one-line ``data:`` images;
 - prose: the synthetic German press releases of benchmarks/corpus.py.
 
-Each size is timed in this process, side by side: segmentation (parse + segment), the
-protection masking of every segment (``mask_segment``: codes, URLs, e-mails, phone
-numbers) and the QA checks on every segment (``check_entries`` with the radiology glossary,
-the translation being the German text). The caches of those stages are emptied and the
-garbage collector is paused for each timing (as timeit does), so each size pays for its
-own work; the time is this process's CPU time, which other work on a shared machine
-changes less than wall time. Printed: seconds per MB at each size and the ratio of the
-largest size's to the smallest size's (goal ≤ 1.2: linear time). Then a release of
-``--release-mb`` MB mixing the three kinds is segmented by ``pipeline segment --json`` in
-a child process: its wall time and peak RSS (goals: under 30 s and 1 GB). Timings are
-printed, never asserted.
+The longest token and blob grow with the input, so time that grows with the square of a
+token's length shows as seconds per MB that grow with the size. Each size is timed in
+this process, side by side: segmentation (parse + segment), the protection masking of
+every segment (``mask_segment``: codes, URLs, e-mails, phone numbers) and the QA checks
+on every segment (``check_entries`` with the radiology glossary, the translation being
+the German text). The caches of those stages are emptied and the garbage collector is
+paused for each timing (as timeit does), so each size pays for its own work; the time is
+this process's CPU time, which other work on a shared machine changes less than wall
+time. Printed: seconds per MB at each size and the ratio of the largest size's to the
+smallest size's (goal ≤ 1.2: linear time). Then a release of ``--release-mb`` MB mixing
+the three kinds is segmented by ``pipeline segment --json`` in a child process: its wall
+time and peak RSS (goals: under 30 s and 1 GB). Timings are printed, never asserted.
 """
 
 from __future__ import annotations
@@ -90,12 +91,13 @@ TOKEN_STYLES: tuple[tuple[str, str, str], ...] = (  # (name, prefix, alphabet)
 
 
 def long_tokens(nbytes: int, rng: random.Random) -> str:
-    """Paragraphs that each end in one long token (log-uniform 1,000 to 100,000 chars)."""
+    """Paragraphs that each end in one long token (log-uniform, 1,000 to nbytes / 8 chars)."""
     paragraphs: list[str] = []
     size = 0
     while size < nbytes:
         _, prefix, alphabet = rng.choice(TOKEN_STYLES)
-        length = int(math.exp(rng.uniform(math.log(1_000), math.log(100_000))))
+        longest = max(2_000, nbytes // 8)
+        length = int(math.exp(rng.uniform(math.log(1_000), math.log(longest))))
         length = max(1_000, min(length, nbytes - size))
         token = prefix + _alphabet_text(rng, length, alphabet)
         paragraph = f"{rng.choice(LEAD_INS)} {token}."
@@ -105,11 +107,12 @@ def long_tokens(nbytes: int, rng: random.Random) -> str:
 
 
 def base64_blobs(nbytes: int, rng: random.Random) -> str:
-    """Base64 of random bytes (10 to 300 kB): MIME blocks and one-line data: images."""
+    """Base64 of random bytes (10 kB to nbytes / 8): MIME blocks and one-line data: images."""
     paragraphs: list[str] = []
     size = 0
     while size < nbytes:
-        raw = max(10_000, min(rng.randint(10_000, 300_000), (nbytes - size) * 3 // 4))
+        raw = rng.randint(10_000, max(20_000, nbytes // 8))
+        raw = max(10_000, min(raw, (nbytes - size) * 3 // 4))
         blob = base64.b64encode(rng.randbytes(raw)).decode("ascii")
         if rng.random() < 0.5:
             lines = [blob[start : start + 76] for start in range(0, len(blob), 76)]
