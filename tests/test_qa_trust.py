@@ -385,3 +385,35 @@ def test_built_html_page_says_the_target_language(tmp_path: Path) -> None:
             assert page.replace(f'"{language}"', '"de"').count("\n") == PAGE.count("\n") + bool(
                 draft
             )
+
+
+def test_run_writes_muted_findings_as_muted_and_does_not_fail(tmp_path: Path) -> None:
+    """`# qa-ignore` also holds for `pipeline run`: its comments and its exit code."""
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    (tmp_path / "releases").mkdir()
+    (tmp_path / "releases" / "r.md").write_text(
+        "Die Studie umfasst 120 Patienten.\n", encoding="utf-8"
+    )
+    arguments = ["run", "--to", "en", "--project", str(tmp_path), "--dir", str(tmp_path / "m")]
+    assert CliRunner().invoke(app, arguments).exit_code == 0
+    po = tmp_path / "locales" / "en" / "r.po"
+    text = po.read_text(encoding="utf-8")
+    approved = text.replace(
+        'msgid "Die Studie umfasst 120 Patienten."\nmsgstr ""',
+        'msgid "Die Studie umfasst 120 Patienten."\nmsgstr "The study includes 12 patients."',
+    )
+    assert approved != text
+    po.write_text(approved, encoding="utf-8")
+    failing = CliRunner().invoke(app, [*arguments, "--full"])
+    assert failing.exit_code == 1, failing.output
+    assert "#. qa error [numbers]" in po.read_text(encoding="utf-8")
+    muted = po.read_text(encoding="utf-8").replace("#. type", "# qa-ignore: numbers\n#. type", 1)
+    po.write_text(muted, encoding="utf-8")
+    result = CliRunner().invoke(app, [*arguments, "--full"])
+    assert result.exit_code == 0, result.output
+    written = po.read_text(encoding="utf-8")
+    assert "# qa-ignore: numbers" in written
+    assert "#. qa muted error [numbers]" in written

@@ -46,7 +46,7 @@ from pipeline.po.merge import (
 )
 from pipeline.po.reader import UNTOUCHED, parse_catalog, read_catalog
 from pipeline.po.selfcheck import WriteCheckError, checked_render
-from pipeline.qa.checks import check_entries, comment_lines
+from pipeline.qa.checks import check_entries, comment_lines, muted_checks
 from pipeline.segment import Segment, SegmentedDocument
 
 SOURCE_LANGUAGE = "de"
@@ -442,13 +442,18 @@ def _with_findings(entry: Entry, language: str, matcher: Matcher | None) -> Entr
     if entry.obsolete or not entry.msgstr:
         return entry
     kept = tuple(line for line in entry.extracted if not line.startswith("qa "))
-    return replace(entry, extracted=kept + _qa_lines(entry.msgid, entry.msgstr, language, matcher))
+    muted = muted_checks(entry.translator)
+    lines = _qa_lines(entry.msgid, entry.msgstr, language, matcher, muted)
+    return replace(entry, extracted=kept + lines)
 
 
 @lru_cache(maxsize=100_000)
-def _qa_lines(source: str, target: str, language: str, matcher: Matcher | None) -> tuple[str, ...]:
-    """QA comments for a translation; boilerplate repeats across releases, so cached."""
-    return comment_lines(check_entries([(source, target, 0)], language, matcher))
+def _qa_lines(
+    source: str, target: str, language: str, matcher: Matcher | None, muted: frozenset[str]
+) -> tuple[str, ...]:
+    """QA comments for a translation; boilerplate repeats across releases, so cached.
+    Checks a reviewer muted (``# qa-ignore: …``) are written as muted, never as errors."""
+    return comment_lines(check_entries([(source, target, 0, muted)], language, matcher))
 
 
 def _with_header(
