@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import shutil
 import socket
 from pathlib import Path
 
@@ -75,3 +76,19 @@ def dropper_packages(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("dropper")
     install_file(DATA / "argos" / "translate-de_en-dropper.argosmodel", directory)
     return directory
+
+
+def write_tiny_project_config(root: Path, packages: Path) -> None:
+    """A pipeline.toml for the tiny test packages: their glossary, en and fr."""
+    from pipeline.config import DEFAULT_TOML
+
+    (root / "glossaries").mkdir(exist_ok=True)
+    shutil.copy(DATA / "glossary" / "tiny-models.csv", root / "glossaries" / "terms.csv")
+    config = DEFAULT_TOML.replace(
+        'files = ["glossaries/radiology.csv"]', 'files = ["glossaries/terms.csv"]'
+    )
+    config = config.replace(
+        'target_languages = ["en", "fr", "es", "it"]', 'target_languages = ["en", "fr"]'
+    )
+    config = config.replace('models_dir = ""', f'models_dir = "{packages}"')
+    (root / "pipeline.toml").write_text(config, encoding="utf-8")

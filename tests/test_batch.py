@@ -10,9 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.config import DEFAULT_TOML, load_config
+from pipeline.config import load_config
 from pipeline.errors import InputError
-from tests.conftest import DATA, ROOT
+from tests.conftest import ROOT, write_tiny_project_config
 
 TEMPLATE_RELEASE = """## Symposium
 
@@ -29,14 +29,7 @@ def project(tmp_path: Path, tiny_packages: Path) -> Path:
     (tmp_path / "releases").mkdir()
     for number in range(3):
         (tmp_path / "releases" / f"r{number}.md").write_text(TEMPLATE_RELEASE, encoding="utf-8")
-    (tmp_path / "glossaries").mkdir()
-    shutil.copy(DATA / "glossary" / "tiny-models.csv", tmp_path / "glossaries" / "terms.csv")
-    config = DEFAULT_TOML.replace('files = ["glossaries/radiology.csv"]',
-                                 'files = ["glossaries/terms.csv"]')  # fmt: skip
-    config = config.replace('target_languages = ["en", "fr", "es", "it"]',
-                            'target_languages = ["en", "fr"]')  # fmt: skip
-    config = config.replace('models_dir = ""', f'models_dir = "{tiny_packages}"')
-    (tmp_path / "pipeline.toml").write_text(config, encoding="utf-8")
+    write_tiny_project_config(tmp_path, tiny_packages)
     return tmp_path
 
 

@@ -22,12 +22,11 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.config import DEFAULT_TOML
 from pipeline.files import atomic_write, remove_stale_temporaries
 from pipeline.layout import Layout
 from pipeline.po.catalog import Catalog, Entry
 from pipeline.po.merge import Memory, TranslationMemory
-from tests.conftest import DATA, ROOT
+from tests.conftest import ROOT, write_tiny_project_config
 from tests.test_po import poedit_review as review
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -45,14 +44,7 @@ def write_project(root: Path, packages: Path, releases: int = 6) -> Path:
     (root / "releases").mkdir(parents=True)
     for number, text in enumerate(generate_releases(releases, seed=5)):
         (root / "releases" / f"r{number}.md").write_text(text + "\n" + BOILERPLATE)
-    (root / "glossaries").mkdir()
-    shutil.copy(DATA / "glossary" / "tiny-models.csv", root / "glossaries" / "terms.csv")
-    config = DEFAULT_TOML.replace('files = ["glossaries/radiology.csv"]',
-                                 'files = ["glossaries/terms.csv"]')  # fmt: skip
-    config = config.replace('target_languages = ["en", "fr", "es", "it"]',
-                            'target_languages = ["en", "fr"]')  # fmt: skip
-    config = config.replace('models_dir = ""', f'models_dir = "{packages}"')
-    (root / "pipeline.toml").write_text(config, encoding="utf-8")
+    write_tiny_project_config(root, packages)
     return root
 
 
