@@ -37,7 +37,7 @@ from pipeline.run import RunSettings, run, settings_key
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ROOT / "tests" / "data" / "argos"
-GLOSSARY = ROOT / "glossaries" / "radiology.csv"
+GLOSSARY = ROOT / "pipeline" / "glossary" / "data" / "radiology.csv"
 
 
 def timed_run(layout: Layout, languages: list[str], packages: Path, matcher: Matcher) -> dict:  # type: ignore[type-arg]
@@ -46,7 +46,7 @@ def timed_run(layout: Layout, languages: list[str], packages: Path, matcher: Mat
         settings = RunSettings(
             languages=tuple(languages),
             settings_key=settings_key(
-                [ROOT / "glossaries" / "radiology.csv"], {}, engine, languages
+                [ROOT / "pipeline" / "glossary" / "data" / "radiology.csv"], {}, engine, languages
             ),
         )
         start = time.perf_counter()
@@ -91,7 +91,7 @@ def main() -> int:
     packages = scratch / "packages"
     for name in ("translate-de_en-test", "translate-en_fr-test"):
         install_file(PACKAGES / f"{name}.argosmodel", packages)
-    matcher = Matcher(load_glossary(ROOT / "glossaries" / "radiology.csv"))
+    matcher = Matcher(load_glossary(ROOT / "pipeline" / "glossary" / "data" / "radiology.csv"))
 
     first = timed_run(layout, languages, packages, matcher)
     unchanged = timed_run(layout, languages, packages, matcher)

@@ -59,7 +59,7 @@ from pipeline.qa.checks import check_entries
 from pipeline.segment import SegmentedDocument, load_rules, segment_document
 
 REPO = Path(__file__).resolve().parents[1]
-GLOSSARY = REPO / "glossaries" / "radiology.csv"
+GLOSSARY = REPO / "pipeline" / "glossary" / "data" / "radiology.csv"
 MB = 1_000_000
 RATIO_GOAL = 1.2
 RELEASE_SECONDS_GOAL = 30.0

@@ -6,6 +6,8 @@ override the file. Unknown keys and values of the wrong type are errors that nam
 
 from __future__ import annotations
 
+import codecs
+import json
 import math
 import tomllib
 from collections.abc import Callable, Collection
@@ -14,66 +16,36 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from pipeline.errors import InputError
-from pipeline.languages import CODE_RULE, bad_language_codes, is_language_code
-from pipeline.mt.engine import COMPUTE_TYPES
+from pipeline.languages import CODE_RULE, bad_language_codes
+from pipeline.mt.engine import COMPUTE_TYPES, DecodingOptions
+from pipeline.po.merge import DEFAULT_TM_THRESHOLD
 
 CONFIG_NAME = "pipeline.toml"
-
-DEFAULT_TOML = """\
-# Configuration of a release-pipeline project. Every key is optional; command-line
-# options override what is set here. Paths are relative to this file.
-
-[project]
-# Releases to translate (glob patterns).
-sources = ["releases/**/*.md", "releases/**/*.txt", "releases/**/*.html"]
-source_language = "de"
-target_languages = ["en", "fr", "es", "it"]
-# Where the POT/PO files and the built releases go.
-locales = "locales"
-output = "out"
-
-[glossary]
-# Glossary files (.csv, .tsv, .tbx). The first one wins where they disagree, so put the
-# project's own terms before the radiology termbase.
-files = ["glossaries/radiology.csv"]
-
-[segmentation]
-level = "sentence"          # or "paragraph"
-abbreviations = []          # extra rules files, like pipeline/segment/data/de.toml
-
-[mt]
-models_dir = ""             # empty: Argos Translate's own package directory
-beam_size = 4
-compute_type = "int8"       # int8, float32, int8_float32, …
-threads = 2                 # batches decoded in parallel, one thread each
-batch_tokens = 1024         # source tokens per batch
-cache = true                # .pipeline/mt-cache.sqlite3
-require_mt = false          # true: a missing model is an error (unattended jobs)
-
-[tm]
-threshold = 0.75            # similarity (0–1) for fuzzy translation-memory matches
-"""
+BUILTIN_TERMBASE = "the radiology termbase shipped with the pipeline"
 
 
 @dataclass(frozen=True)
 class Config:
+    """The settings of ``pipeline.toml``; the defaults here are the only ones."""
+
     root: Path
     sources: tuple[str, ...] = ("releases/**/*.md", "releases/**/*.txt", "releases/**/*.html")
-    source_language: str = "de"
     target_languages: tuple[str, ...] = ("en", "fr", "es", "it")
+    encoding: str = "utf-8"
     locales: str = "locales"
     output: str = "out"
-    glossaries: tuple[str, ...] = ("glossaries/radiology.csv",)
+    glossaries: tuple[str, ...] = ()
+    builtin_glossary: bool = True
     level: str = "sentence"
     abbreviations: tuple[str, ...] = ()
     models_dir: str = ""
-    beam_size: int = 4
-    compute_type: str = "int8"
-    threads: int = 2
-    batch_tokens: int = 1024
+    beam_size: int = DecodingOptions.beam_size
+    compute_type: str = DecodingOptions.compute_type
+    threads: int = DecodingOptions.inter_threads
+    batch_tokens: int = DecodingOptions.max_batch_tokens
     cache: bool = True
     require_mt: bool = False
-    tm_threshold: float = 0.75
+    tm_threshold: float = DEFAULT_TM_THRESHOLD
     file: Path | None = None  # the pipeline.toml it came from
 
     def path(self, value: str) -> Path:
@@ -228,8 +200,12 @@ def _languages(values: tuple[str, ...]) -> str | None:
     return None
 
 
-def _language(value: str) -> str | None:
-    return None if is_language_code(value) else f"{value!r} is not a language code ({CODE_RULE})"
+def _encoding(value: str) -> str | None:
+    try:
+        codecs.lookup(value)
+    except LookupError:
+        return f"{value!r} is not an encoding Python knows"
+    return None
 
 
 def _between(low: float, high: float) -> Callable[[float], str | None]:
@@ -254,31 +230,120 @@ def _one_of(choices: Collection[str]) -> Callable[[str], str | None]:
 class _Setting:
     field: str
     kind: type
+    comment: str
     check: Callable[[Any], str | None] | None = None
     fix: str | None = None
 
 
 _PATH_FIX = "write a path relative to the folder of pipeline.toml, inside it"
-_SCHEMA: dict[str, _Setting] = {
-    "project.sources": _Setting("sources", list, _sources, _PATH_FIX),
-    "project.source_language": _Setting("source_language", str, _language),
-    "project.target_languages": _Setting("target_languages", list, _languages),
-    "project.locales": _Setting("locales", str, _subfolder, _PATH_FIX),
-    "project.output": _Setting("output", str, _subfolder, _PATH_FIX),
-    "glossary.files": _Setting("glossaries", list, _relative_paths, _PATH_FIX),
-    "segmentation.level": _Setting("level", str, _one_of(("sentence", "paragraph"))),
-    "segmentation.abbreviations": _Setting("abbreviations", list, _relative_paths, _PATH_FIX),
-    "mt.models_dir": _Setting(
-        "models_dir", str, _models_dir, "an absolute path, or one inside the project"
-    ),
-    "mt.beam_size": _Setting("beam_size", int, _between(1, 64)),
-    "mt.compute_type": _Setting("compute_type", str, _one_of(COMPUTE_TYPES)),
-    "mt.threads": _Setting("threads", int, _between(1, 256)),
-    "mt.batch_tokens": _Setting("batch_tokens", int, _between(1, 1_000_000)),
-    "mt.cache": _Setting("cache", bool),
-    "mt.require_mt": _Setting("require_mt", bool),
-    "tm.threshold": _Setting("tm_threshold", float, _between(0, 1)),
+_SECTIONS = {
+    "project": "The releases, the languages, and where the outputs go.",
+    "glossary": "Termbases (.csv, .tsv, .tbx). The first one wins where they disagree.",
+    "segmentation": "How releases are cut into segments.",
+    "mt": "Machine translation with Argos Translate packages (CTranslate2).",
+    "tm": "Translation memory: what reviewers approved, reused in every release.",
 }
+_SCHEMA: dict[str, _Setting] = {
+    "project.sources": _Setting(
+        "sources", list, "Releases to translate (glob patterns).", _sources, _PATH_FIX
+    ),
+    "project.target_languages": _Setting(
+        "target_languages", list, "Languages to translate into.", _languages
+    ),
+    "project.encoding": _Setting(
+        "encoding", str, "Encoding of the release files.", _encoding, "e.g. utf-8 or cp1252"
+    ),
+    "project.locales": _Setting(
+        "locales", str, "POT templates and PO files.", _subfolder, _PATH_FIX
+    ),
+    "project.output": _Setting(
+        "output", str, "Built releases and the HTML report.", _subfolder, _PATH_FIX
+    ),
+    "glossary.files": _Setting(
+        "glossaries",
+        list,
+        "The project's own termbases, before the built-in one.",
+        _relative_paths,
+        _PATH_FIX,
+    ),
+    "glossary.builtin": _Setting(
+        "builtin_glossary", bool, "Also use " + BUILTIN_TERMBASE + " (after the files)."
+    ),
+    "segmentation.level": _Setting(
+        "level",
+        str,
+        "sentence, or paragraph (one segment per block).",
+        _one_of(("sentence", "paragraph")),
+    ),
+    "segmentation.abbreviations": _Setting(
+        "abbreviations",
+        list,
+        "Extra rules files, like pipeline/segment/data/de.toml.",
+        _relative_paths,
+        _PATH_FIX,
+    ),
+    "mt.models_dir": _Setting(
+        "models_dir",
+        str,
+        "Package directory; empty: Argos Translate's own.",
+        _models_dir,
+        "an absolute path, or one inside the project",
+    ),
+    "mt.beam_size": _Setting("beam_size", int, "Beam size.", _between(1, 64)),
+    "mt.compute_type": _Setting(
+        "compute_type",
+        str,
+        "int8, float32, int8_float32, … (CTranslate2).",
+        _one_of(COMPUTE_TYPES),
+    ),
+    "mt.threads": _Setting(
+        "threads", int, "Batches decoded in parallel, one thread each.", _between(1, 256)
+    ),
+    "mt.batch_tokens": _Setting(
+        "batch_tokens", int, "Source tokens per batch.", _between(1, 1_000_000)
+    ),
+    "mt.cache": _Setting("cache", bool, "Keep machine translations in .pipeline/ to reuse."),
+    "mt.require_mt": _Setting("require_mt", bool, "A missing model is an error (unattended jobs)."),
+    "tm.threshold": _Setting(
+        "tm_threshold",
+        float,
+        "Similarity (0–1) for fuzzy translation-memory matches.",
+        _between(0, 1),
+    ),
+}
+_REMOVED = {
+    "project.source_language": "the source language is always German: delete this line",
+}
+
+
+def default_toml() -> str:
+    """The commented ``pipeline.toml`` that ``pipeline init`` writes: every key, with its
+    default, derived from the settings above."""
+    defaults = Config(root=Path("."))
+    lines = [
+        "# Configuration of a release-pipeline project. Every key is optional; command-line",
+        "# options override what is set here. Paths are relative to this file.",
+    ]
+    for section, description in _SECTIONS.items():
+        lines += ["", f"[{section}]", f"# {description}"]
+        for name, setting in _SCHEMA.items():
+            if name.split(".")[0] == section:
+                value = getattr(defaults, setting.field)
+                lines.append(f"# {setting.comment}")
+                lines.append(f"{name.split('.')[1]} = {_toml_value(value)}")
+    return "\n".join(lines) + "\n"
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    return repr(value)
+
+
 _TYPE_NAMES = {
     list: "a list of strings",
     str: "a string",
@@ -289,6 +354,8 @@ _TYPE_NAMES = {
 
 
 def _unknown(path: Path, name: str) -> InputError:
+    if name in _REMOVED:
+        return InputError(f"{name} is no longer a setting", path=path, fix=_REMOVED[name])
     known = ", ".join(_SCHEMA)
     return InputError(f"unknown key {name!r}", path=path, fix=f"known keys: {known}")
 

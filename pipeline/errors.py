@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+from enum import IntEnum
 from pathlib import Path
+
+
+class ExitCode(IntEnum):
+    """What the exit status of every command means (the README lists them)."""
+
+    OK = 0
+    FINDINGS = 1  # QA errors on reviewed translations, lint errors, unreviewed segments
+    USAGE = 2  # a bad option or argument (typer's own)
+    INPUT = 3  # a file or setting that cannot be used: the message names it and the fix
+    MODEL = 4  # a needed translation model is missing or broken
+    NETWORK = 5  # the Argos package index could not be reached
+    BUSY = 6  # another run holds the project lock
+    INTERRUPTED = 130  # Ctrl-C
 
 
 class PipelineError(Exception):
     """Base class for errors that the CLI prints without a traceback."""
 
-    exit_code = 1
+    exit_code = ExitCode.FINDINGS
 
     def __init__(
         self,
@@ -41,10 +55,10 @@ class PipelineError(Exception):
 class InputError(PipelineError):
     """A source file, glossary or PO file the pipeline cannot read."""
 
-    exit_code = 3
+    exit_code = ExitCode.INPUT
 
 
 class BusyError(PipelineError):
     """Another run holds the project lock."""
 
-    exit_code = 6
+    exit_code = ExitCode.BUSY

@@ -29,11 +29,13 @@ from pathlib import Path
 from pipeline import __version__
 from pipeline.document import read_document
 from pipeline.errors import InputError, PipelineError
-from pipeline.files import atomic_write, find_releases, remove_stale_temporaries
+from pipeline.files import atomic_write, find_releases, project_lock, remove_stale_temporaries
 from pipeline.glossary.match import Matcher
 from pipeline.layout import Layout
+from pipeline.mt.cache import TranslationCache
 from pipeline.mt.engine import Engine
 from pipeline.po.export import ExportReport, Release, export
+from pipeline.project import Project
 from pipeline.segment import Level, SegmentationRules, SegmentedDocument, segment_document
 
 STATE_VERSION = 1
@@ -107,6 +109,59 @@ def settings_key(
         route = engine.route_fingerprint("de", language) if engine else ""
         digest.update(f"{language}={route}".encode())
     return digest.hexdigest()
+
+
+def run_project(
+    project: Project,
+    paths: Sequence[Path] | None = None,
+    *,
+    dry_run: bool = False,
+    incremental: bool = True,
+    on_release: Callable[[Path], None] | None = None,
+    on_translate: Callable[[str, int, int], None] | None = None,
+    warn: Callable[[Path], None] | None = None,
+) -> RunReport:
+    """Run the project's releases (or ``paths``) through the pipeline, holding the lock."""
+    with project_lock(project.layout.lock):
+        use_cache = project.use_cache and not dry_run
+        cache = TranslationCache(project.layout.cache) if use_cache else None
+        try:
+            engine = Engine(project.models_dir, project.decoding, cache)
+            settings = RunSettings(
+                languages=project.languages,
+                level=project.level,
+                rules=project.rules,
+                encoding=project.encoding,
+                tm_threshold=project.tm_threshold,
+                settings_key=project_settings_key(project, engine),
+                dry_run=dry_run,
+                incremental=incremental,
+            )
+            releases = project.releases(paths, warn)
+            return run(
+                project.layout,
+                releases,
+                settings,
+                engine,
+                project.matcher,
+                on_release,
+                on_translate,
+            )
+        finally:
+            if cache:
+                cache.close()
+
+
+def project_settings_key(project: Project, engine: Engine | None) -> str:
+    """The settings key of a project's run (see settings_key())."""
+    options = {
+        "level": project.level.value,
+        "tm": project.tm_threshold,
+        "encoding": project.encoding,
+        "mt": project.decoding.cache_fields(),
+    }
+    files = [*project.rule_files, *project.glossary_files]
+    return settings_key(files, options, engine, project.languages)
 
 
 def run(

@@ -80,13 +80,12 @@ def dropper_packages(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def write_tiny_project_config(root: Path, packages: Path) -> None:
     """A pipeline.toml for the tiny test packages: their glossary, en and fr."""
-    from pipeline.config import DEFAULT_TOML
+    from pipeline.config import default_toml
 
     (root / "glossaries").mkdir(exist_ok=True)
     shutil.copy(DATA / "glossary" / "tiny-models.csv", root / "glossaries" / "terms.csv")
-    config = DEFAULT_TOML.replace(
-        'files = ["glossaries/radiology.csv"]', 'files = ["glossaries/terms.csv"]'
-    )
+    config = default_toml().replace("files = []", 'files = ["glossaries/terms.csv"]')
+    config = config.replace("builtin = true", "builtin = false")
     config = config.replace(
         'target_languages = ["en", "fr", "es", "it"]', 'target_languages = ["en", "fr"]'
     )

@@ -46,7 +46,7 @@ def project_folder(files: dict[str, bytes]) -> Iterator[Path]:
         (root / "releases").mkdir(parents=True)
         (Path(scratch) / "canary.txt").write_text("outside", encoding="utf-8")
         (root / "glossaries").mkdir()
-        shutil.copy(ROOT / "glossaries" / "radiology.csv", root / "glossaries")
+        shutil.copy(ROOT / "pipeline" / "glossary" / "data" / "radiology.csv", root / "glossaries")
         for name, data in files.items():
             (root / name).parent.mkdir(parents=True, exist_ok=True)
             (root / name).write_bytes(data)

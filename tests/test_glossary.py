@@ -23,7 +23,7 @@ from pipeline.glossary.model import Term, combine
 from pipeline.glossary.tbx import export_tbx, import_tbx
 from tests.conftest import DATA, ROOT, SAMPLE
 
-RADIOLOGY = ROOT / "glossaries" / "radiology.csv"
+RADIOLOGY = ROOT / "pipeline" / "glossary" / "data" / "radiology.csv"
 HEADER = "id,de,en,fr,dnt,case_sensitive,pos,note,forbidden_en\n"
 CASES = tomllib.loads((DATA / "glossary" / "matching_de.toml").read_text(encoding="utf-8"))["case"]
 

@@ -134,7 +134,7 @@ def test_editing_one_entry_retranslates_only_its_segments(
 
 
 def test_plural_source_gets_the_plural_target() -> None:
-    matcher = Matcher(load_glossary(ROOT / "glossaries" / "radiology.csv"))
+    matcher = Matcher(load_glossary(ROOT / "pipeline" / "glossary" / "data" / "radiology.csv"))
     [segment] = segments("Viele Radiologinnen und ein Radiologe.")
     prepared = mask_segment(segment, find_terms(segment.text, matcher, "en"))
     assert prepared.masked.text == "Viele ⟦1⟧ und ein ⟦2⟧."

@@ -56,7 +56,7 @@ def finishes(function: Callable[[], object]) -> None:
 
 @pytest.fixture(scope="module")
 def matcher() -> Matcher:
-    return Matcher(load_glossary(ROOT / "glossaries" / "radiology.csv"))
+    return Matcher(load_glossary(ROOT / "pipeline" / "glossary" / "data" / "radiology.csv"))
 
 
 # --- protection --------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from pipeline.glossary.match import Matcher
 from pipeline.qa.checks import CHECKS, Context, check_pair
 from tests.conftest import ROOT
 
-MATCHER = Matcher(load_glossary(ROOT / "glossaries" / "radiology.csv"))
+MATCHER = Matcher(load_glossary(ROOT / "pipeline" / "glossary" / "data" / "radiology.csv"))
 
 # (check id, German, translation, language, fires?)
 CASES = [

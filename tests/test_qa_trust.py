@@ -20,7 +20,7 @@ from pipeline.qa.checks import CHECKS, Context, check_pair, check_po_file, muted
 from pipeline.qa.report import build_report, expected_terms, target_spans
 from tests.conftest import ROOT
 
-MATCHER = Matcher(load_glossary(ROOT / "glossaries" / "radiology.csv"))
+MATCHER = Matcher(load_glossary(ROOT / "pipeline" / "glossary" / "data" / "radiology.csv"))
 
 
 def fires(check_id: str, source: str, target: str, language: str) -> list[str]:

@@ -140,7 +140,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Layout:
 
 @pytest.fixture(scope="module")
 def matcher(project: Layout) -> Matcher:
-    return Matcher(load_glossary(project.root / "glossaries" / "radiology.csv"))
+    return Matcher(load_glossary(ROOT / "pipeline" / "glossary" / "data" / "radiology.csv"))
 
 
 @pytest.fixture(scope="module")
@@ -422,7 +422,7 @@ def main(output: Path) -> None:
     with tempfile.TemporaryDirectory() as temporary:
         layout = make_project(Path(temporary) / "sample", extra=False)
         translate_for_docs(layout.po_file("en", STEM))
-        matcher = Matcher(load_glossary(layout.root / "glossaries" / "radiology.csv"))
+        matcher = Matcher(load_glossary(ROOT / "pipeline" / "glossary" / "data" / "radiology.csv"))
         checks = [check for check in CHECKS.values() if check.id != "untranslated"]
         findings = check_po_file(layout.po_file("en", STEM), matcher, checks)
         page = build_report(layout, matcher, findings, languages=["en"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 from pipeline.errors import InputError
@@ -29,6 +30,11 @@ from pipeline.glossary.tbx import import_tbx
 
 TABLE_SUFFIXES = {".csv", ".tsv", ".tab"}
 TBX_SUFFIXES = {".tbx", ".xml"}
+
+
+def builtin_termbase() -> Path:
+    """The curated radiology termbase that ships with the pipeline (package data)."""
+    return Path(str(resources.files("pipeline.glossary") / "data" / "radiology.csv"))
 
 
 def load_termbase(paths: Sequence[Path]) -> Termbase:

@@ -21,7 +21,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from pipeline.errors import InputError, PipelineError
+from pipeline.errors import ExitCode, InputError, PipelineError
 from pipeline.languages import CODE_RULE, is_language_code
 
 DEFAULT_INDEX_URL = "https://raw.githubusercontent.com/argosopentech/argospm-index/main/index.json"
@@ -40,13 +40,13 @@ NETWORK_TIMEOUT_S = 15
 class ModelError(PipelineError):
     """A package is missing, malformed or for the wrong language pair."""
 
-    exit_code = 4
+    exit_code = ExitCode.MODEL
 
 
 class NetworkError(PipelineError):
     """The Argos package index could not be reached."""
 
-    exit_code = 5
+    exit_code = ExitCode.NETWORK
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pipeline.errors import PipelineError
+from pipeline.errors import ExitCode, PipelineError
 from pipeline.po.catalog import Catalog, Entry, entry_lines, render
 from pipeline.po.reader import parse_catalog
 
@@ -25,7 +25,7 @@ _FIELDS = ("msgctxt", "msgid", "msgstr", "flags", "previous_msgctxt", "previous_
 class WriteCheckError(PipelineError):
     """A file the pipeline was about to write does not read back as it was meant."""
 
-    exit_code = 3
+    exit_code = ExitCode.INPUT
 
 
 def checked_render(catalog: Catalog, path: Path) -> str:

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
+from pipeline.cli.base import (
+    GlossaryOption,
+    JsonLinesOption,
+    ProjectOption,
+    app,
+    load_project,
+    print_json,
+    print_json_line,
+)
 from pipeline.console import reports_errors, stderr, stdout
-from pipeline.errors import InputError
+from pipeline.errors import ExitCode, InputError
 from pipeline.files import atomic_write, find_releases
 from pipeline.glossary.csvio import delimiter_for, write_table_text
 from pipeline.glossary.extract import extract
@@ -28,44 +35,49 @@ from pipeline.glossary.maintain import (
 from pipeline.glossary.match import Matcher
 from pipeline.glossary.model import SOURCE_LANGUAGE, Concept, Termbase
 from pipeline.glossary.tbx import export_tbx
+from pipeline.project import Overrides
 from pipeline.run import segment_release
 
-DEFAULT_GLOSSARY = Path("glossaries") / "radiology.csv"
-EXIT_FINDINGS = 1
-
 glossary_app = typer.Typer(help="Search and maintain the termbase.", no_args_is_help=True)
+app.add_typer(glossary_app, name="glossary")
 
-GlossaryOption = Annotated[
-    list[Path] | None,
+FileOption = Annotated[
+    Path | None,
     typer.Option(
-        "--glossary",
-        "-g",
-        help="Glossary file (.csv, .tsv, .tbx); repeatable, the first one wins where they "
-        "disagree. Default: glossaries/radiology.csv.",
+        "--file",
+        "-f",
+        help="The glossary file to edit (default: the project's first glossary file).",
         dir_okay=False,
     ),
 ]
-FileOption = Annotated[
-    Path,
-    typer.Option("--file", "-f", help="The glossary file to edit.", dir_okay=False),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
 
 
-def glossary_paths(given: list[Path] | None) -> list[Path]:
-    paths = given or [DEFAULT_GLOSSARY]
-    for path in paths:
-        if not path.is_file():
-            raise InputError(
-                "glossary not found",
-                path=path,
-                fix="pass an existing file with --glossary, or run from the project directory",
-            )
-    return paths
+def _glossary_files(project: Path, given: list[Path] | None) -> tuple[Path, ...]:
+    """The --glossary files, else the project's glossaries (built-in termbase included)."""
+    return load_project(
+        project, Overrides(glossaries=tuple(given) if given else None)
+    ).glossary_files
 
 
-def _termbase(given: list[Path] | None) -> Termbase:
-    return load_termbase(glossary_paths(given))
+def _termbase(project: Path, given: list[Path] | None) -> Termbase:
+    return load_termbase(_glossary_files(project, given))
+
+
+def _file_to_edit(project: Path, given: Path | None) -> Path:
+    """--file, else the first of the project's own glossary files (never the built-in one:
+    it belongs to the installed pipeline)."""
+    if given is not None:
+        return given
+    config = load_project(project, Overrides(no_glossary=True)).config
+    if not config.glossaries:
+        raise InputError(
+            "this project has no glossary file of its own to edit",
+            path=config.file or project,
+            fix="pass --file glossaries/project.csv, and list it in pipeline.toml under "
+            '[glossary] files = ["glossaries/project.csv"]',
+        )
+    return config.path(config.glossaries[0])
 
 
 def _release_segments(files: list[Path]) -> list[tuple[Path, list]]:  # type: ignore[type-arg]
@@ -82,14 +94,15 @@ def _preferred(concept: Concept, language: str) -> str:
 def find(
     files: Annotated[list[Path], typer.Argument(help="Releases or text files.")],
     glossary: GlossaryOption = None,
-    as_json: JsonOption = False,
+    project: ProjectOption = Path("."),
+    as_json: JsonLinesOption = False,
 ) -> None:
     """Show the concepts matched in releases: surface text, position, concept id.
 
     Positions are character offsets in the segment text (see `pipeline segment`).
     Example: pipeline glossary find releases/*.md --json
     """
-    matcher = Matcher(_termbase(glossary))
+    matcher = Matcher(_termbase(project, glossary))
     rows = []
     for path, segments in _release_segments(files):
         for segment in segments:
@@ -99,7 +112,7 @@ def find(
                 )
     if as_json:
         for row in rows:
-            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+            print_json_line(row)
         return
     table = Table(title=f"Glossary terms found: {len(rows)}")
     for column in ("file", "line", "surface", "concept", "start", "end", "plural"):
@@ -121,6 +134,7 @@ def find(
 @reports_errors
 def list_concepts(
     glossary: GlossaryOption = None,
+    project: ProjectOption = Path("."),
     language: Annotated[
         str | None, typer.Option("--lang", help="Only concepts with a term in this language.")
     ] = None,
@@ -136,7 +150,7 @@ def list_concepts(
 
     Example: pipeline glossary list --lang it --missing
     """
-    termbase = _termbase(glossary)
+    termbase = _termbase(project, glossary)
     concepts = list(termbase.concepts)
     if language:
         concepts = [c for c in concepts if (language in c.terms or c.dnt) is not missing]
@@ -148,8 +162,7 @@ def list_concepts(
             if any(needle in t.format().casefold() for ts in c.terms.values() for t in ts)
         ]
     if as_json:
-        sys.stdout.write(json.dumps([_concept_dict(c) for c in concepts], ensure_ascii=False,
-                                    indent=2) + "\n")  # fmt: skip
+        print_json([_concept_dict(c) for c in concepts])
         return
     languages = [lang for lang in termbase.languages if lang != SOURCE_LANGUAGE]
     table = Table(title=f"{len(concepts)} concepts")
@@ -184,19 +197,20 @@ def _concept_dict(concept: Concept) -> dict[str, object]:
 def show(
     concept_id: Annotated[str, typer.Argument(help="Concept id.")],
     glossary: GlossaryOption = None,
+    project: ProjectOption = Path("."),
     as_json: JsonOption = False,
 ) -> None:
     """Show one concept with all its terms.
 
     Example: pipeline glossary show medizinprodukt
     """
-    concept = _termbase(glossary).get(concept_id)
+    concept = _termbase(project, glossary).get(concept_id)
     if concept is None:
         raise InputError(
             f"no concept with id {concept_id!r}", fix="find ids with `pipeline glossary list`"
         )
     if as_json:
-        sys.stdout.write(json.dumps(_concept_dict(concept), ensure_ascii=False, indent=2) + "\n")
+        print_json(_concept_dict(concept))
         return
     table = Table(title=f"{concept.id}  ({concept.location})", show_header=False)
     table.add_column("field", style="bold")
@@ -237,7 +251,8 @@ def add(
     case_sensitive: Annotated[bool, typer.Option("--case-sensitive")] = False,
     pos: Annotated[str, typer.Option("--pos", help="noun, adj, verb, abbr, name, …")] = "",
     note: Annotated[str, typer.Option("--note")] = "",
-    file: FileOption = DEFAULT_GLOSSARY,
+    file: FileOption = None,
+    project: ProjectOption = Path("."),
 ) -> None:
     """Add a concept as a new row; the rest of the file is left as it is.
 
@@ -253,28 +268,32 @@ def add(
         pos,
         note,
     )
-    add_concept(file, concept)
-    stdout.print(f"added {concept_id} to {file}")
+    path = _file_to_edit(project, file)
+    add_concept(path, concept)
+    stdout.print(f"added {concept_id} to {path}")
 
 
 @glossary_app.command("remove")
 @reports_errors
 def remove(
     concept_id: Annotated[str, typer.Argument(help="Concept id.")],
-    file: FileOption = DEFAULT_GLOSSARY,
+    file: FileOption = None,
+    project: ProjectOption = Path("."),
 ) -> None:
     """Remove a concept's row; the rest of the file is left as it is.
 
     Example: pipeline glossary remove roentgenthorax
     """
-    remove_concept(file, concept_id)
-    stdout.print(f"removed {concept_id} from {file}")
+    path = _file_to_edit(project, file)
+    remove_concept(path, concept_id)
+    stdout.print(f"removed {concept_id} from {path}")
 
 
 @glossary_app.command("lint")
 @reports_errors
 def lint_command(
     glossary: GlossaryOption = None,
+    project: ProjectOption = Path("."),
     releases: Annotated[
         list[Path] | None,
         typer.Option("--releases", help="Also report entries that match none of these."),
@@ -289,13 +308,10 @@ def lint_command(
         (str(path), [s.text for s in found]) for path, found in _release_segments(releases or [])
     ]
     problems = []
-    for path in glossary_paths(glossary):
+    for path in _glossary_files(project, glossary):
         problems.extend(lint(path, segments)[1])
     if as_json:
-        sys.stdout.write(
-            json.dumps([p.__dict__ | {"path": str(p.path)} for p in problems], indent=2,
-                       ensure_ascii=False) + "\n"
-        )  # fmt: skip
+        print_json([p.__dict__ | {"path": str(p.path)} for p in problems])
     else:
         table = Table(title=f"Glossary lint: {len(problems)} findings")
         for column in ("severity", "file", "line", "problem", "fix"):
@@ -311,7 +327,7 @@ def lint_command(
             )
         stdout.print(table)
     if any(problem.severity == "error" for problem in problems):
-        raise typer.Exit(EXIT_FINDINGS)
+        raise typer.Exit(ExitCode.FINDINGS)
 
 
 @glossary_app.command("export")
@@ -319,12 +335,13 @@ def lint_command(
 def export(
     output: Annotated[Path, typer.Argument(help="Target file: .csv, .tsv or .tbx.")],
     glossary: GlossaryOption = None,
+    project: ProjectOption = Path("."),
 ) -> None:
     """Write the glossary (all --glossary files combined) as CSV, TSV or TBX-Basic.
 
     Example: pipeline glossary export radiology.tbx
     """
-    termbase = _termbase(glossary)
+    termbase = _termbase(project, glossary)
     atomic_write(output, _serialise(termbase, output))
     stdout.print(f"wrote {len(termbase.concepts)} concepts to {output}")
 
@@ -359,19 +376,20 @@ def _serialise(termbase: Termbase, output: Path) -> bytes:
 def extract_command(
     files: Annotated[list[Path], typer.Argument(help="Releases to mine for terms.")],
     glossary: GlossaryOption = None,
+    project: ProjectOption = Path("."),
     limit: Annotated[int, typer.Option(min=1, help="How many candidates.")] = 30,
-    as_json: JsonOption = False,
+    as_json: JsonLinesOption = False,
 ) -> None:
     """Suggest terms the glossary lacks: acronyms with expansions, noun compounds.
 
     Example: pipeline glossary extract releases/*.md
     """
-    matcher = Matcher(_termbase(glossary))
+    matcher = Matcher(_termbase(project, glossary))
     texts = [s.text for _, segments in _release_segments(files) for s in segments]
     candidates = extract(texts, matcher, limit)
     if as_json:
         for candidate in candidates:
-            sys.stdout.write(json.dumps(candidate.as_dict(), ensure_ascii=False) + "\n")
+            print_json_line(candidate.as_dict())
         return
     table = Table(title="Candidate terms")
     for column in ("term", "kind", "count", "expansion", "example"):
@@ -383,14 +401,18 @@ def extract_command(
 
 @glossary_app.command("stats")
 @reports_errors
-def stats_command(glossary: GlossaryOption = None, as_json: JsonOption = False) -> None:
+def stats_command(
+    glossary: GlossaryOption = None,
+    project: ProjectOption = Path("."),
+    as_json: JsonOption = False,
+) -> None:
     """Count concepts, languages, plurals, DNT and forbidden terms.
 
     Example: pipeline glossary stats
     """
-    result = stats(_termbase(glossary))
+    result = stats(_termbase(project, glossary))
     if as_json:
-        sys.stdout.write(json.dumps(result.as_dict(), indent=2) + "\n")
+        print_json(result.as_dict())
         return
     table = Table(title=f"Glossary: {', '.join(result.files)}", show_header=False)
     table.add_column("what", style="bold")

@@ -47,6 +47,20 @@ class BuildResult:
     problems: tuple[BuildProblem, ...]
     findings: tuple[Finding, ...] = ()  # QA errors in the translations it publishes
 
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "release": str(self.release),
+            "language": self.language,
+            "output": str(self.output) if self.output else None,
+            "written": self.written,
+            "translated": self.translated,
+            "problems": [
+                {"file": str(p.po_file), "line": p.line, "message": p.message}
+                for p in self.problems
+            ],
+            "findings": [f.as_dict() for f in self.findings],
+        }
+
 
 def build_release(
     layout: Layout,

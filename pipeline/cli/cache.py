@@ -1,0 +1,61 @@
+"""`pipeline cache …`: the translation cache of the project."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from pipeline.cli.base import JsonOption, ProjectOption, app, load_project, print_json
+from pipeline.console import reports_errors, stdout
+from pipeline.mt.cache import TranslationCache
+from pipeline.project import Overrides
+
+cache_app = typer.Typer(help="Inspect or clear the translation cache.", no_args_is_help=True)
+app.add_typer(cache_app, name="cache")
+
+
+def _cache_path(project: Path) -> Path:
+    return load_project(project, Overrides(no_glossary=True)).layout.cache
+
+
+@cache_app.command("stats")
+@reports_errors
+def cache_stats(project: ProjectOption = Path("."), as_json: JsonOption = False) -> None:
+    """Show the size of the translation cache, per model route.
+
+    Example: pipeline cache stats
+    """
+    with TranslationCache(_cache_path(project)) as cache:
+        stats = cache.stats()
+    if as_json:
+        print_json(
+            {
+                "path": str(stats.path),
+                "entries": stats.entries,
+                "bytes": stats.bytes,
+                "routes": stats.routes,
+            }
+        )
+        return
+    table = Table(title=f"Translation cache {stats.path} ({stats.bytes / 1024**2:.1f} MB)")
+    table.add_column("route")
+    table.add_column("entries", justify="right")
+    for route, count in sorted(stats.routes.items()):
+        table.add_row(route, str(count))
+    table.add_section()
+    table.add_row("total", str(stats.entries))
+    stdout.print(table)
+
+
+@cache_app.command("clear")
+@reports_errors
+def cache_clear(project: ProjectOption = Path(".")) -> None:
+    """Delete every cached machine translation (reviewed PO entries are not touched).
+
+    Example: pipeline cache clear
+    """
+    with TranslationCache(_cache_path(project)) as cache:
+        removed = cache.clear()
+    stdout.print(f"removed {removed} cached translations")
