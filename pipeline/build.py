@@ -18,7 +18,7 @@ from pipeline.files import atomic_write
 from pipeline.glossary.match import Matcher
 from pipeline.layout import Layout
 from pipeline.po.catalog import Entry
-from pipeline.po.export import segment_keys
+from pipeline.po.keys import segment_keys
 from pipeline.po.reader import read_catalog
 from pipeline.qa.checks import ERROR, Finding, check_entries, muted_checks
 from pipeline.segment import Segment, SegmentedDocument, rebuild

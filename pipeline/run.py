@@ -2,7 +2,7 @@
 
 For each release: segment, then export POT and PO files for the target languages:
 glossary, machine translation and merge with what reviewers already approved
-(pipeline.po.export).
+(pipeline.stages).
 
 Runs are incremental. ``.pipeline/state.json`` remembers, from the last run, a hash of
 each release's source, a key for every setting that shapes the output (glossaries,
@@ -34,9 +34,10 @@ from pipeline.glossary.match import Matcher
 from pipeline.layout import Layout
 from pipeline.mt.cache import TranslationCache
 from pipeline.mt.engine import Engine
-from pipeline.po.export import ExportReport, Release, export
 from pipeline.project import Project
+from pipeline.qa.checks import annotate
 from pipeline.segment import Level, SegmentationRules, SegmentedDocument, segment_document
+from pipeline.stages import ExportReport, Release, export
 
 STATE_VERSION = 1
 
@@ -219,6 +220,7 @@ def run(
         exported = export(
             layout, documents, settings.languages, engine, matcher, settings.tm_threshold,
             on_translate, dry_run=settings.dry_run,
+            annotate=lambda entry, language: annotate(entry, language, matcher),
         )  # fmt: skip
         clock.update(exported.seconds)
         failures.extend(ReleaseFailure(Path(""), message) for message in exported.failures)

@@ -16,8 +16,8 @@ from pipeline.document import parse_document
 from pipeline.glossary.csvio import load_glossary
 from pipeline.glossary.match import Matcher
 from pipeline.layout import Layout
-from pipeline.po.export import Release, export
 from pipeline.segment import segment_document
+from pipeline.stages import Release, export
 
 POOL = [
     "Die Radiologie nutzt KI.",

@@ -137,10 +137,10 @@ def test_the_writer_refuses_a_file_that_would_not_read_back(
     release.write_text("# Titel\n\nErster Satz. Ein Satz, der\numbricht.\n", encoding="utf-8")
 
     import pipeline.po.catalog
-    import pipeline.po.export
+    import pipeline.stages
 
     # a writer bug: the paragraph comment keeps its line break, continued without "#."
-    monkeypatch.setattr(pipeline.po.export, "_one_line", lambda text: text)
+    monkeypatch.setattr(pipeline.stages, "_one_line", lambda text: text)
     monkeypatch.setattr(pipeline.po.catalog, "_comments", lambda prefix, texts, machine=False: [
         prefix + text for text in texts])  # fmt: skip
     result = cli("run", "--to", "en,fr", *project)

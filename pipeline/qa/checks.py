@@ -11,7 +11,8 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
 from typing import ClassVar
@@ -21,8 +22,11 @@ import ahocorasick
 from pipeline.glossary.enforce import MISSING, target_term
 from pipeline.glossary.match import Matcher, TermHit
 from pipeline.glossary.model import Concept, Termbase
+from pipeline.languages import DEFAULT_QUOTE_STYLE, QUOTE_STYLES
 from pipeline.mt.engine import has_runaway_repetition
 from pipeline.mt.protect import find_protected
+from pipeline.po.catalog import Entry
+from pipeline.po.reader import read_catalog
 from pipeline.qa.numbers import Date, date_values, dates_in, numbers_in, units_in
 
 ERROR = "error"
@@ -369,14 +373,6 @@ class Repetition(Check):
 
 # --- typography ---------------------------------------------------------------------------------
 
-QUOTE_STYLES = {  # language: (quotation marks that belong, marks that do not)
-    "en": ("“”‘’\"'", "„«»‚"),
-    "fr": ("«»“”\"'", "„‚"),
-    "es": ("«»“”\"'", "„‚"),
-    "it": ("«»“”\"'", "„‚"),
-    "de": ("„“‚‘»«\"'", ""),
-}
-
 
 @register
 class Quotes(Check):
@@ -386,7 +382,7 @@ class Quotes(Check):
     )
 
     def problems(self, source: str, target: str, context: Context) -> list[str]:
-        _, wrong = QUOTE_STYLES.get(context.language, ("", "„‚"))
+        _, wrong = QUOTE_STYLES.get(context.language, DEFAULT_QUOTE_STYLE)
         marks = sorted(set(target) & set(wrong))
         if not marks:
             return []
@@ -566,8 +562,6 @@ def check_po_file(
 ) -> list[Finding]:
     """Findings for the active entries of one PO file (its language from the header);
     those of checks the entry's translator comments mute are marked ``muted``."""
-    from pipeline.po.reader import read_catalog  # the PO stage depends on this module
-
     catalog = read_catalog(path)
     language = catalog.header.get("Language") or path.parent.name
     entries = [
@@ -583,3 +577,23 @@ def comment_lines(findings: Iterable[Finding]) -> tuple[str, ...]:
     return tuple(
         f"qa {'muted ' if f.muted else ''}{f.severity} [{f.check}]: {f.message}" for f in findings
     )
+
+
+def annotate(entry: Entry, language: str, matcher: Matcher | None) -> Entry:
+    """The entry with QA findings on its current translation as machine comments
+    (those of checks a reviewer muted with ``# qa-ignore: …`` are written as muted)."""
+    if entry.obsolete or not entry.msgstr:
+        return entry
+    kept = tuple(line for line in entry.extracted if not line.startswith("qa "))
+    muted = muted_checks(entry.translator)
+    return replace(
+        entry, extracted=kept + _qa_lines(entry.msgid, entry.msgstr, language, matcher, muted)
+    )
+
+
+@lru_cache(maxsize=100_000)
+def _qa_lines(
+    source: str, target: str, language: str, matcher: Matcher | None, muted: frozenset[str]
+) -> tuple[str, ...]:
+    """QA comments for a translation; boilerplate repeats across releases, so cached."""
+    return comment_lines(check_entries([(source, target, 0, muted)], language, matcher))

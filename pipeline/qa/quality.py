@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from sacrebleu.metrics import CHRF, TER
 
 from pipeline.layout import Layout
-from pipeline.po.export import read_suggestions
 from pipeline.po.reader import read_catalog
+from pipeline.po.sidecar import read_suggestions
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 

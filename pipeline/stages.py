@@ -1,9 +1,11 @@
-"""Export releases to PO: a POT template per release and a PO file per target language.
+"""The orchestration of a run: segment → glossary → MT → merge → QA → write, per language.
 
-``export`` runs segment → glossary → MT → merge → write for a set of releases and
-languages. All segments of all releases that need machine translation in one language go
+``export`` takes segmented releases to a POT template per release and a PO file per target
+language. All segments of all releases that need machine translation in one language go
 to the engine together (each model is loaded once). Files are written only when their
 content changes, so a re-run with nothing new rewrites nothing, timestamps included.
+QA findings are written into the PO files by the ``annotate`` function the caller passes
+(pipeline.qa.checks.annotate), so the PO stage itself knows nothing of QA or MT.
 
 The output is a function of the project's files, not of the run history: the header dates
 are the newest modification time of what the file was made from (its release, and the
@@ -13,27 +15,27 @@ the same bytes as an uninterrupted one.
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
-from functools import lru_cache
+from datetime import datetime
 from pathlib import Path
 
-from pipeline import __version__
 from pipeline.document.model import BlockKind
 from pipeline.errors import InputError, PipelineError
 from pipeline.files import atomic_write
 from pipeline.glossary.enforce import NO_TERM, AppliedTerm, find_terms
 from pipeline.glossary.match import Matcher
+from pipeline.languages import language_name
 from pipeline.layout import Layout
 from pipeline.mt.engine import Engine
 from pipeline.mt.packages import ModelError
 from pipeline.mt.translate import SegmentTranslation, translate_segments
 from pipeline.po.catalog import Catalog, Entry, escape_comment, po_text, render_body
+from pipeline.po.header import header_date, template_header, with_header
+from pipeline.po.keys import entry_context, reference_path
 from pipeline.po.merge import (
     DEFAULT_TM_THRESHOLD,
     NO_SUGGESTION,
@@ -46,19 +48,11 @@ from pipeline.po.merge import (
 )
 from pipeline.po.reader import UNTOUCHED, parse_catalog, read_catalog
 from pipeline.po.selfcheck import WriteCheckError, checked_render
-from pipeline.qa.checks import check_entries, comment_lines, muted_checks
+from pipeline.po.sidecar import origin_comment, read_suggestions, record_suggestions
 from pipeline.segment import Segment, SegmentedDocument
 
 SOURCE_LANGUAGE = "de"
-LANGUAGE_NAMES = {"de": "German", "en": "English", "fr": "French", "es": "Spanish",
-                  "it": "Italian", "nl": "Dutch", "pt": "Portuguese", "pl": "Polish"}  # fmt: skip
-PLURAL_FORMS = {
-    "fr": "nplurals=2; plural=(n > 1);",
-    "pt": "nplurals=2; plural=(n != 1);",
-    "pl": "nplurals=3; plural=(n==1 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2);",
-}
-DEFAULT_PLURAL_FORMS = "nplurals=2; plural=(n != 1);"
-MACHINE_TRANSLATOR = "release-pipeline (machine translation, not reviewed)"
+Annotate = Callable[[Entry, str], Entry]  # an entry and its language → the entry with QA notes
 
 
 @dataclass(frozen=True)
@@ -116,6 +110,7 @@ def export(
     now: datetime | None = None,
     templates: bool = True,
     dry_run: bool = False,
+    annotate: Annotate | None = None,
 ) -> ExportReport:
     """Write the POT and PO files of ``releases`` for ``languages``.
 
@@ -167,7 +162,7 @@ def export(
             try:
                 result = _write_language(
                     layout, release, language, matcher, units_by_release[release.path],
-                    existing[release.path], tm, machine, tm_threshold, now, dry_run,
+                    existing[release.path], tm, machine, tm_threshold, now, dry_run, annotate,
                 )  # fmt: skip
             except WriteCheckError as error:
                 failures.append(error.message)
@@ -193,10 +188,6 @@ def _not_written(error: PipelineError) -> PipelineError:
     return InputError(error.problem, path=error.path, where=error.where, fix=fix)
 
 
-# ---------------------------------------------------------------------------
-# Units: the entries a release needs, with their machine comments
-
-
 @dataclass(frozen=True)
 class _Draft:
     """A unit before its suggestion is known."""
@@ -211,7 +202,7 @@ class _Draft:
 def _units(
     release: Release, language: str, matcher: Matcher | None, root: Path | None = None
 ) -> list[_Draft]:
-    reference = _relative(release.path, root)
+    reference = reference_path(release.path, root)
     texts: dict[str, set[BlockKind]] = {}
     for segment in release.segmented.segments:
         texts.setdefault(po_text(segment.text), set()).add(segment.kind)
@@ -220,7 +211,7 @@ def _units(
         paragraph = _one_line(" ".join(segment.source.strip() for segment in block.segments))
         for segment in block.segments:
             msgid = po_text(segment.text)
-            context = _context(segment, texts[msgid])
+            context = entry_context(segment, texts[msgid])
             key = (context, msgid)
             ref = f"{reference}:{segment.line}"
             if key in drafts:
@@ -248,39 +239,6 @@ def _one_line(text: str) -> str:
     """A machine comment on one line: a wrapped paragraph is shown joined, whatever its
     line breaks (LF, CRLF, CR, the Unicode line and paragraph separators …)."""
     return _LINE_BREAK.sub(" ", text)
-
-
-def _relative(path: Path, root: Path | None) -> str:
-    """The path as the PO files show it: relative to the project where possible."""
-    if root is not None:
-        try:
-            return path.resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:
-            pass
-    return path.as_posix()
-
-
-def segment_keys(segmented: SegmentedDocument) -> dict[str, tuple[str | None, str]]:
-    """Segment id → (msgctxt, msgid) of its PO entry."""
-    kinds: dict[str, set[BlockKind]] = {}
-    for segment in segmented.segments:
-        kinds.setdefault(po_text(segment.text), set()).add(segment.kind)
-    keys = {}
-    for segment in segmented.segments:
-        msgid = po_text(segment.text)
-        keys[segment.id] = (_context(segment, kinds[msgid]), msgid)
-    return keys
-
-
-def _context(segment: Segment, kinds: set[BlockKind]) -> str | None:
-    """msgctxt only where the same German text is both a heading and body text."""
-    if BlockKind.HEADING in kinds and len(kinds) > 1 and segment.kind is BlockKind.HEADING:
-        return "heading"
-    return None
-
-
-# ---------------------------------------------------------------------------
-# Machine translation of what needs it
 
 
 def _needs_mt(draft: _Draft, entry: Entry | None, tm: TranslationMemory, own: str) -> bool:
@@ -338,10 +296,6 @@ def _machine_translations(
     return {msgid: (result, description) for msgid, result in pairs}
 
 
-# ---------------------------------------------------------------------------
-# Writing one PO file
-
-
 def _write_language(
     layout: Layout,
     release: Release,
@@ -354,6 +308,7 @@ def _write_language(
     tm_threshold: float,
     now: datetime | None,
     dry_run: bool = False,
+    annotate: Annotate | None = None,
 ) -> LanguageResult:
     po_path = layout.po_file(language, release.stem)
     sidecar = layout.suggestions_file(language, release.stem)
@@ -371,16 +326,17 @@ def _write_language(
                 suggestion,
             )
         )
-    origins = {k: _origin_comment(v) for k, v in recorded.items()}
+    origins = {k: origin_comment(v) for k, v in recorded.items()}
     entries, stats = merge(units, existing, {k: v["text"] for k, v in recorded.items()}, origins)
-    entries = tuple(_with_findings(entry, language, matcher) for entry in entries)
+    if annotate is not None:
+        entries = tuple(annotate(entry, language) for entry in entries)
     catalog = Catalog(
         header=dict(existing.header),
         entries=entries,
         header_comments=existing.header_comments
-        or (f"{LANGUAGE_NAMES.get(language, language)} translation of {_name(release)}.",),
+        or (f"{language_name(language)} translation of {_name(release)}.",),
     )
-    final, revised = _with_header(catalog, existing, language, release, po_path, now)
+    final, revised = with_header(catalog, existing, language, release.path, po_path, now)
     text = checked_render(final, po_path)
     qa = Counter(line.split(" ", 2)[1] for e in entries for line in e.extracted
                  if line.startswith("qa ") and not e.obsolete)  # fmt: skip
@@ -388,7 +344,7 @@ def _write_language(
         written = not po_path.is_file() or po_path.read_bytes() != text.encode("utf-8")
     else:
         written = atomic_write(po_path, text.encode("utf-8"))
-        _record_suggestions(sidecar, recorded, units, entries, revised)
+        record_suggestions(sidecar, recorded, units, entries, revised)
     return LanguageResult(
         release.path, language, po_path, written, stats, qa["error"], qa["warning"]
     )
@@ -421,97 +377,8 @@ def _name(release: Release) -> str:
     return escape_comment(release.path.name)
 
 
-def _header_value(text: str) -> str:
-    """``text`` as a header field value: on one line, without surrounding blanks."""
-    return escape_comment(text).strip()
-
-
-def _origin_comment(record: dict[str, str]) -> str:
-    """The ``origin:`` machine comment of a recorded suggestion ("" if it has none)."""
-    kind = {"mt": "MT", "tm": "TM", "tm-fuzzy": "TM"}.get(str(record.get("origin", "")))
-    detail = record.get("detail")
-    return f"origin: {kind} {detail}" if kind and isinstance(detail, str) and detail else ""
-
-
 def _term_comment(term: AppliedTerm) -> str:
     return f"term {term.status}: {term.source} → {term.target}"
-
-
-def _with_findings(entry: Entry, language: str, matcher: Matcher | None) -> Entry:
-    """QA findings on the entry's current translation, as machine comments."""
-    if entry.obsolete or not entry.msgstr:
-        return entry
-    kept = tuple(line for line in entry.extracted if not line.startswith("qa "))
-    muted = muted_checks(entry.translator)
-    lines = _qa_lines(entry.msgid, entry.msgstr, language, matcher, muted)
-    return replace(entry, extracted=kept + lines)
-
-
-@lru_cache(maxsize=100_000)
-def _qa_lines(
-    source: str, target: str, language: str, matcher: Matcher | None, muted: frozenset[str]
-) -> tuple[str, ...]:
-    """QA comments for a translation; boilerplate repeats across releases, so cached.
-    Checks a reviewer muted (``# qa-ignore: …``) are written as muted, never as errors."""
-    return comment_lines(check_entries([(source, target, 0, muted)], language, matcher))
-
-
-def _with_header(
-    catalog: Catalog,
-    existing: Catalog,
-    language: str,
-    release: Release,
-    po_path: Path,
-    now: datetime | None,
-) -> tuple[Catalog, str]:
-    """The catalog with a complete header, and the file's PO-Revision-Date. Dates change only
-    when the content does, to the newest modification time of the release and of the PO
-    file as it was (or ``now``), never earlier than the dates the header had."""
-    header = dict(existing.header)
-    stamp = _stamp(now, [release.path, po_path], header.get("PO-Revision-Date"))
-    pot_stamp = _stamp(now, [release.path], header.get("POT-Creation-Date"))
-    header.setdefault("Project-Id-Version", _header_value(release.stem))
-    header.setdefault("Report-Msgid-Bugs-To", "")
-    header.setdefault("POT-Creation-Date", pot_stamp)
-    header.setdefault("PO-Revision-Date", stamp)
-    header.setdefault("Last-Translator", MACHINE_TRANSLATOR)
-    header.setdefault("Language-Team", LANGUAGE_NAMES.get(language, language))
-    header["Language"] = language
-    header["MIME-Version"] = "1.0"
-    header["Content-Type"] = "text/plain; charset=UTF-8"
-    header["Content-Transfer-Encoding"] = "8bit"
-    header["Plural-Forms"] = PLURAL_FORMS.get(language, DEFAULT_PLURAL_FORMS)
-    header.setdefault("X-Generator", f"release-pipeline {__version__}")
-    draft = replace(catalog, header=header, header_fuzzy=False)
-    if existing.header and render_body(draft) == render_body(existing):
-        return draft, header["PO-Revision-Date"]
-    if {e.msgid for e in existing.active} != {e.msgid for e in draft.active}:
-        header["POT-Creation-Date"] = pot_stamp
-    header["PO-Revision-Date"] = stamp
-    return replace(draft, header=header), stamp
-
-
-_DATE_FORMAT = "%Y-%m-%d %H:%M%z"
-
-
-def _stamp(now: datetime | None, sources: Sequence[Path], floor: str | None = None) -> str:
-    """A header date: ``now``, else the newest modification time of ``sources``, and never
-    earlier than ``floor`` (the date the header had)."""
-    if now is not None:
-        return now.astimezone(UTC).strftime("%Y-%m-%d %H:%M+0000")
-    times = [path.stat().st_mtime for path in sources if path.is_file()]
-    newest = datetime.fromtimestamp(max(times, default=0), UTC).replace(second=0, microsecond=0)
-    try:
-        earlier = datetime.strptime(floor or "", _DATE_FORMAT).astimezone(UTC)
-    except ValueError:
-        earlier = None
-    if earlier is not None and earlier > newest:
-        newest = earlier
-    return newest.strftime("%Y-%m-%d %H:%M+0000")
-
-
-# ---------------------------------------------------------------------------
-# The template
 
 
 def _write_template(layout: Layout, release: Release, now: datetime | None, dry_run: bool) -> bool:
@@ -520,19 +387,7 @@ def _write_template(layout: Layout, release: Release, now: datetime | None, dry_
     entries = tuple(Entry(d.msgid, "", d.msgctxt, (), d.references, d.comments) for d in drafts)
     existing = _read_if_valid(path)
     previous = existing.header.get("POT-Creation-Date") if existing else None
-    header = {
-        "Project-Id-Version": _header_value(release.stem),
-        "Report-Msgid-Bugs-To": "",
-        "POT-Creation-Date": _stamp(now, [release.path], previous),
-        "PO-Revision-Date": "YEAR-MO-DA HO:MI+ZONE",
-        "Last-Translator": "FULL NAME <EMAIL@ADDRESS>",
-        "Language-Team": "LANGUAGE <LL@li.org>",
-        "Language": "",
-        "MIME-Version": "1.0",
-        "Content-Type": "text/plain; charset=UTF-8",
-        "Content-Transfer-Encoding": "8bit",
-        "X-Generator": f"release-pipeline {__version__}",
-    }
+    header = template_header(release.stem, header_date(now, [release.path], previous))
     template = Catalog(header, entries, (f"Template for {_name(release)}.",), True)
     if existing is not None and render_body(existing) == render_body(template):
         header["POT-Creation-Date"] = existing.header.get("POT-Creation-Date", "")
@@ -549,10 +404,6 @@ def _read_if_valid(path: Path) -> Catalog | None:
         return parse_catalog(path.read_text(encoding="utf-8"), path)
     except (PipelineError, UnicodeDecodeError):
         return None
-
-
-# ---------------------------------------------------------------------------
-# Translation memory and recorded suggestions
 
 
 def _own_po(release: Release, language: str) -> str:
@@ -573,52 +424,3 @@ def _language_catalogs(
             continue  # a broken file of another release: that release reports it
         catalogs.append((path.relative_to(layout.root), catalog))
     return catalogs
-
-
-def read_suggestions(path: Path) -> dict[str, dict[str, str]]:
-    """msgid → the suggestion exported for it (``<stem>.suggestions.json``); a missing or
-    damaged file reads as empty: it only tells drafts apart and feeds quality reports."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(data, list):
-        return {}
-    return {
-        item["msgid"]: item
-        for item in data
-        if isinstance(item, dict)
-        and isinstance(item.get("msgid"), str)
-        and isinstance(item.get("text"), str)
-    }
-
-
-def _record_suggestions(
-    path: Path,
-    recorded: dict[str, dict[str, str]],
-    units: list[Unit],
-    entries: tuple[Entry, ...],
-    revised: str,
-) -> None:
-    """Keep what was suggested for each msgid (the MT quality report compares it with the
-    reviewed translation); a suggestion is recorded when it is what the PO file shows."""
-    shown = {entry.msgid: entry.msgstr for entry in entries if not entry.obsolete}
-    records = dict(recorded)
-    for unit in units:
-        suggestion = unit.suggestion
-        if not suggestion.text or shown.get(unit.msgid) != suggestion.text:
-            continue
-        old = records.get(unit.msgid)
-        if old and old["text"] == suggestion.text and old["origin"] == suggestion.origin:
-            continue
-        records[unit.msgid] = {
-            "msgid": unit.msgid,
-            "text": suggestion.text,
-            "origin": suggestion.origin,
-            "detail": suggestion.detail,
-            "date": revised[:10],  # the date of the PO file that shows it
-        }
-    if not records and not path.exists():
-        return
-    ordered = sorted(records.values(), key=lambda item: item["msgid"])
-    atomic_write(path, (json.dumps(ordered, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
