@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING
 from pipeline.files import atomic_write
 from pipeline.glossary.enforce import MISSING, TargetTerm, target_terms
 from pipeline.glossary.match import Matcher, TermHit
+from pipeline.languages import LANGUAGE_NAMES
 from pipeline.layout import Layout
 from pipeline.po.catalog import Entry
-from pipeline.po.export import LANGUAGE_NAMES
 from pipeline.po.reader import read_catalog
 from pipeline.po.status import ReviewProgress, review_status
 
