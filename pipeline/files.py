@@ -2,16 +2,34 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
 import re
 import tempfile
+import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
+from types import ModuleType
+
+from filelock import FileLock, Timeout
 
 from pipeline.document import FORMATS
 from pipeline.errors import BusyError, InputError
+
+# Where there is no flock (Windows), a temporary file counts as stale once it is this old.
+STALE_AFTER_SECONDS = 3600
+
+
+def _flock() -> ModuleType | None:
+    """The fcntl module where the platform has flock (POSIX), else None (Windows).
+
+    Imported here, not at module level, so the package imports everywhere.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on POSIX
+        return None
+    return fcntl if hasattr(fcntl, "flock") else None
 
 
 def atomic_write(path: Path, data: bytes) -> bool:
@@ -19,8 +37,10 @@ def atomic_write(path: Path, data: bytes) -> bool:
 
     Returns False (and leaves the file alone, timestamp included) when it already holds
     exactly these bytes. The temporary file (``.<name>.<random>.tmp`` next to ``path``) is
-    locked while it is written, so :func:`remove_stale_temporaries` can tell the one a
-    killed process left behind from one being written.
+    locked (flock, on POSIX) while it is written, so :func:`remove_stale_temporaries` can
+    tell the one a killed process left behind from one being written. Without flock the
+    file is renamed after it is closed (Windows cannot rename an open file) and only its
+    age tells a stale one (see :data:`STALE_AFTER_SECONDS`).
     """
     path = Path(path)
     try:
@@ -33,14 +53,19 @@ def atomic_write(path: Path, data: bytes) -> bool:
         handle, temporary = tempfile.mkstemp(
             prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
         )
+        fcntl = _flock()
         try:
             with os.fdopen(handle, "wb") as stream:
-                fcntl.flock(stream, fcntl.LOCK_EX)
+                if fcntl is not None:
+                    fcntl.flock(stream, fcntl.LOCK_EX)
                 os.chmod(temporary, _mode_for(path))
                 stream.write(data)
                 stream.flush()
                 os.fsync(stream.fileno())
-                os.replace(temporary, path)  # still locked: never taken for a stale one
+                if fcntl is not None:
+                    os.replace(temporary, path)  # still locked: never taken for a stale one
+            if fcntl is None:
+                os.replace(temporary, path)
             return True
         except FileNotFoundError:
             # removed as stale in the instant before it was locked: write it again
@@ -61,8 +86,10 @@ def remove_stale_temporaries(folders: Iterable[Path]) -> list[Path]:
     process left in ``folders`` (recursively); files being written are locked and stay.
 
     Only names of atomic_write's pattern (``.<name>.<8 characters>.tmp``) are touched.
-    Returns the removed files.
+    Without flock (Windows) a file counts as stale when it is older than
+    :data:`STALE_AFTER_SECONDS`. Returns the removed files.
     """
+    fcntl = _flock()
     removed: list[Path] = []
     for folder in folders:
         for directory, _, names in sorted(os.walk(folder)):  # links to folders not followed
@@ -71,9 +98,14 @@ def remove_stale_temporaries(folders: Iterable[Path]) -> list[Path]:
                 if not _TEMPORARY.fullmatch(name) or path.is_symlink() or not path.is_file():
                     continue
                 try:
-                    with open(path, "rb") as stream:
-                        fcntl.flock(stream, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    if fcntl is None:
+                        if time.time() - path.stat().st_mtime < STALE_AFTER_SECONDS:
+                            continue  # may be being written
                         path.unlink()
+                    else:
+                        with open(path, "rb") as stream:
+                            fcntl.flock(stream, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                            path.unlink()
                 except (BlockingIOError, FileNotFoundError, PermissionError):
                     continue  # being written, already gone, or not ours to remove
                 removed.append(path)
@@ -132,24 +164,30 @@ def find_releases(paths: Iterable[Path]) -> list[Path]:
 
 @contextmanager
 def project_lock(path: Path) -> Iterator[None]:
-    """Hold the project's lock file; a second run on the same project is refused."""
+    """Hold the project's lock file; a second run on the same project is refused.
+
+    The lock is a :class:`filelock.FileLock` (flock on POSIX, LockFileEx on Windows), so
+    it is released when the holding process ends, however it ends. The holder writes its
+    process id into the file for the message a refused run prints.
+    """
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+", encoding="utf-8") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            raise BusyError(
-                f"another pipeline run is working on this project (process {holder})",
-                path=path,
-                fix="wait for it to finish; the lock is released when that process ends",
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    lock = FileLock(path, timeout=0)  # one attempt: a busy project is refused at once
+    try:
+        lock.acquire()
+    except Timeout:
+        holder = ""
+        with suppress(OSError, UnicodeDecodeError):  # Windows cannot read a locked byte
+            holder = path.read_text(encoding="utf-8").strip()
+        holder = holder or "another process"
+        raise BusyError(
+            f"another pipeline run is working on this project (process {holder})",
+            path=path,
+            fix="wait for it to finish; the lock is released when that process ends",
+        ) from None
+    try:
+        with suppress(OSError), open(path, "r+", encoding="utf-8") as handle:
+            handle.write(str(os.getpid()))  # the lock truncated the file when it was taken
+        yield
+    finally:
+        lock.release()
