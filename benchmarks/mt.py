@@ -23,6 +23,11 @@ dimensions, not committed) and pass it with --package:
     python scripts/build_test_packages.py --realistic /tmp/translate-de_en-realistic.argosmodel
     python benchmarks/mt.py --package /tmp/translate-de_en-realistic.argosmodel --segments 100
 
+The segments are given to the engine as the pipeline would (already masked): the output
+says how many carry placeholders and which ones (⟦n⟧ standing for inline codes), and
+counts the other protected kinds (URLs, e-mail addresses, phone numbers, enforced
+glossary terms) and the numbers left to the model as text (dates, percentages).
+
 Timings are printed, never asserted.
 """
 
@@ -31,6 +36,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
 import sys
 import tempfile
 import time
@@ -62,6 +68,40 @@ def template_segments(count: int, seed: int = 0) -> list[str]:
                 f"Das Forschungsteam stieg um {rng.randint(1, 99)},{rng.randint(0, 9)} %."
             )
     return segments
+
+
+def id_list(ids: list[int], shown: int = 8) -> str:
+    """Segment numbers, shortened to the first few and the last ("#1, #4, …, #499")."""
+    if len(ids) <= shown:
+        return ", ".join(f"#{i}" for i in ids) or "none"
+    return ", ".join(f"#{i}" for i in ids[: shown - 1]) + f", …, #{ids[-1]}"
+
+
+def protected_summary(segments: list[str]) -> list[str]:
+    """Lines saying which of the measured segments carry protected spans, per kind.
+
+    The engine is given the texts as they are: the ⟦n⟧ in them stand for inline codes
+    (markup the pipeline masks); URLs, e-mail addresses and phone numbers would be masked
+    by the pipeline (pipeline.mt.protect.find_protected finds them); glossary terms are
+    not masked here (no glossary is used); numbers are never masked.
+    """
+    from pipeline.mt.protect import PLACEHOLDER, find_protected
+
+    codes = [i for i, text in enumerate(segments) if PLACEHOLDER.search(text)]
+    placeholders = sum(len(PLACEHOLDER.findall(text)) for text in segments)
+    urls = [i for i, text in enumerate(segments) if find_protected(PLACEHOLDER.sub("", text))]
+    digits = re.compile(r"\d")
+    numbers = [i for i, text in enumerate(segments) if digits.search(PLACEHOLDER.sub("", text))]
+    count = len(segments)
+    return [
+        f"segments with placeholders: {len(codes)}/{count} ({placeholders} placeholders,"
+        f" all inline codes ⟦n⟧): {id_list(codes)}",
+        f"  URLs, e-mail addresses, phone numbers: {len(urls)}/{count}: {id_list(urls)}",
+        f"  enforced glossary terms: 0/{count} (no glossary: terms are not masked here)",
+        f"segments with numbers as plain text (dates, percentages; never masked):"
+        f" {len(numbers)}/{count}",
+        f"segments without any placeholder: {count - len(codes)}/{count}",
+    ]
 
 
 def timed(run: Callable[[], object]) -> tuple[float, object]:
@@ -144,6 +184,9 @@ def main() -> int:
         f"package {args.package.name} ({installed.size / 1024**2:.1f} MB), {len(segments)} "
         f"segments, {os.cpu_count()} CPUs, CTranslate2 {ctranslate2.__version__}"
     )
+
+    for line in protected_summary(segments):
+        console.print(line, soft_wrap=True)
 
     def argos_run() -> list[str]:
         argostranslate.translate.get_installed_languages.cache_clear()
