@@ -23,7 +23,8 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from contextlib import nullcontext
+from dataclasses import astuple, dataclass, field
 from pathlib import Path
 
 from pipeline import __version__
@@ -37,9 +38,9 @@ from pipeline.mt.engine import Engine
 from pipeline.project import Project
 from pipeline.qa.checks import annotate
 from pipeline.segment import Level, SegmentationRules, SegmentedDocument, segment_document
-from pipeline.stages import ExportReport, Release, export
+from pipeline.stages import ExportReport, LanguageResult, QaCounts, Release, export
 
-STATE_VERSION = 1
+STATE_VERSION = 2  # 2: with each release's QA counts per language
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,24 @@ class RunReport:
     seconds: dict[str, float] = field(default_factory=dict)
     dry_run: bool = False
     removed_temporaries: tuple[Path, ...] = ()  # left behind by an interrupted run
+    unchanged_qa: QaCounts = field(
+        default_factory=QaCounts
+    )  # the skipped releases' findings, as last counted
+    unchanged_files: int = 0  # PO files of the skipped releases
+
+    @property
+    def language_results(self) -> tuple[LanguageResult, ...]:
+        return self.export.results if self.export else ()
+
+    @property
+    def qa(self) -> QaCounts:
+        """The QA counts of every release named, skipped ones included: an unchanged
+        re-run reports the same totals (and exits the same) as the run before."""
+        return sum((r.qa for r in self.language_results), self.unchanged_qa)
+
+    @property
+    def qa_complete(self) -> bool:
+        return all(r.qa_complete for r in self.language_results)
 
 
 @dataclass(frozen=True)
@@ -122,10 +141,10 @@ def run_project(
     on_translate: Callable[[str, int, int], None] | None = None,
     warn: Callable[[Path], None] | None = None,
 ) -> RunReport:
-    """Run the project's releases (or ``paths``) through the pipeline, holding the lock."""
-    with project_lock(project.layout.lock):
-        use_cache = project.use_cache and not dry_run
-        cache = TranslationCache(project.layout.cache) if use_cache else None
+    """Run the project's releases (or ``paths``) through the pipeline, holding the lock
+    (a dry run writes nothing, not even the lock file)."""
+    with nullcontext() if dry_run else project_lock(project.layout.lock):
+        cache = _cache(project, dry_run)
         try:
             engine = Engine(project.models_dir, project.decoding, cache)
             settings = RunSettings(
@@ -151,6 +170,16 @@ def run_project(
         finally:
             if cache:
                 cache.close()
+
+
+def _cache(project: Project, dry_run: bool) -> TranslationCache | None:
+    """The project's cache; a dry run reads an existing one and writes nothing."""
+    if not project.use_cache:
+        return None
+    if dry_run:
+        exists = project.layout.cache.is_file()
+        return TranslationCache(project.layout.cache, read_only=True) if exists else None
+    return TranslationCache(project.layout.cache)
 
 
 def project_settings_key(project: Project, engine: Engine | None) -> str:
@@ -225,13 +254,25 @@ def run(
         clock.update(exported.seconds)
         failures.extend(ReleaseFailure(Path(""), message) for message in exported.failures)
         if not settings.dry_run and not exported.failures:  # a broken PO file: look again
-            _write_state(layout, settings, source_hashes, state)
+            _write_state(layout, settings, source_hashes, state, exported.results)
     elif settings.languages and not settings.dry_run and not failures:
-        _write_state(layout, settings, source_hashes, state)
+        _write_state(layout, settings, source_hashes, state, ())
+    carried = [
+        _stored_qa(state, _key(layout, path), language)
+        for path in unchanged
+        for language in settings.languages
+    ]
     return RunReport(
-        tuple(results), tuple(failures), exported, tuple(unchanged), clock, settings.dry_run,
-        removed,
-    )  # fmt: skip
+        results=tuple(results),
+        failures=tuple(failures),
+        export=exported,
+        unchanged=tuple(unchanged),
+        seconds=clock,
+        dry_run=settings.dry_run,
+        removed_temporaries=removed,
+        unchanged_qa=sum(carried, QaCounts()),
+        unchanged_files=len(carried),
+    )
 
 
 def _outputs(layout: Layout) -> list[Path]:
@@ -303,6 +344,13 @@ def _is_unchanged(
     return layout.pot_file(path.stem).is_file()
 
 
+def _stored_qa(state: dict, key: str, language: str) -> QaCounts:  # type: ignore[type-arg]
+    stored = state.get("qa", {}).get(key, {}).get(language)
+    if isinstance(stored, list) and len(stored) == 5 and all(isinstance(n, int) for n in stored):
+        return QaCounts(*stored)
+    return QaCounts()
+
+
 def _read_state(layout: Layout) -> dict:  # type: ignore[type-arg]
     try:
         state = json.loads(layout.state.read_text(encoding="utf-8"))
@@ -310,7 +358,7 @@ def _read_state(layout: Layout) -> dict:  # type: ignore[type-arg]
         return {}
     if not isinstance(state, dict) or state.get("version") != STATE_VERSION:
         return {}
-    if not all(isinstance(state.get(k), dict) for k in ("releases", "languages")):
+    if not all(isinstance(state.get(k), dict) for k in ("releases", "languages", "qa")):
         return {}  # damaged: start over, as without a state file
     return state
 
@@ -320,16 +368,22 @@ def _write_state(
     settings: RunSettings,
     source_hashes: dict[str, str],
     previous: dict,  # type: ignore[type-arg]
+    results: Sequence[LanguageResult],
 ) -> None:
     same = previous.get("settings") == settings.settings_key
     releases = dict(previous.get("releases", {})) if same else {}
     releases.update(source_hashes)
     languages = dict(previous.get("languages", {})) if same else {}
     languages.update({lang: _language_hash(layout, lang) for lang in settings.languages})
+    qa = {key: dict(value) for key, value in previous.get("qa", {}).items()} if same else {}
+    for result in results:
+        counts = qa.setdefault(_key(layout, result.release), {})
+        counts[result.language] = list(astuple(result.qa))
     state = {
         "version": STATE_VERSION,
         "settings": settings.settings_key,
         "releases": dict(sorted(releases.items())),
         "languages": dict(sorted(languages.items())),
+        "qa": {key: dict(sorted(value.items())) for key, value in sorted(qa.items())},
     }
     atomic_write(layout.state, (json.dumps(state, indent=1) + "\n").encode("utf-8"))

@@ -19,8 +19,9 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, astuple, dataclass, field, replace
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 
 from pipeline.document.model import BlockKind
@@ -32,7 +33,7 @@ from pipeline.languages import language_name
 from pipeline.layout import Layout
 from pipeline.mt.engine import Engine
 from pipeline.mt.packages import ModelError
-from pipeline.mt.translate import SegmentTranslation, translate_segments
+from pipeline.mt.translate import SegmentTranslation, cached_translations, translate_segments
 from pipeline.po.catalog import Catalog, Entry, escape_comment, po_text, render_body
 from pipeline.po.header import header_date, template_header, with_header
 from pipeline.po.keys import entry_context, reference_path
@@ -49,6 +50,7 @@ from pipeline.po.merge import (
 from pipeline.po.reader import UNTOUCHED, parse_catalog, read_catalog
 from pipeline.po.selfcheck import WriteCheckError, checked_render
 from pipeline.po.sidecar import origin_comment, read_suggestions, record_suggestions
+from pipeline.qa.checks import check_entries, muted_checks
 from pipeline.segment import Segment, SegmentedDocument
 
 SOURCE_LANGUAGE = "de"
@@ -66,14 +68,54 @@ class Release:
 
 
 @dataclass(frozen=True)
+class QaCounts:
+    """QA findings of a PO file's active entries (as `pipeline check` counts them), split
+    by who is answerable: reviewed translations, or suggestions nobody approved yet."""
+
+    reviewed_errors: int = 0
+    reviewed_warnings: int = 0
+    suggested_errors: int = 0
+    suggested_warnings: int = 0
+    muted: int = 0  # findings of checks a reviewer muted with `# qa-ignore:`
+
+    @property
+    def errors(self) -> int:
+        return self.reviewed_errors + self.suggested_errors
+
+    @property
+    def warnings(self) -> int:
+        return self.reviewed_warnings + self.suggested_warnings
+
+    def __add__(self, other: QaCounts) -> QaCounts:
+        return QaCounts(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self) | {"errors": self.errors, "warnings": self.warnings}
+
+
+@dataclass(frozen=True)
 class LanguageResult:
     release: Path
     language: str
     po_file: Path
     written: bool  # with a dry run: would be written
     stats: MergeStats
-    qa_errors: int = 0
-    qa_warnings: int = 0
+    qa: QaCounts = field(default_factory=QaCounts)
+    mt_new: int = 0  # entries given a machine translation decoded in this run
+    mt_cached: int = 0  # entries given a machine translation from the cache
+    qa_complete: bool = True  # False in a dry run with suggestions still to translate
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "release": str(self.release),
+            "language": self.language,
+            "file": str(self.po_file),
+            "written": self.written,
+            **asdict(self.stats),
+            "mt_new": self.mt_new,
+            "mt_cached": self.mt_cached,
+            "qa": self.qa.as_dict() if self.qa_complete else None,
+        }
 
 
 @dataclass(frozen=True)
@@ -82,9 +124,9 @@ class ExportReport:
     templates_written: int
     missing_models: dict[str, str] = field(default_factory=dict)  # language → fix
     failures: tuple[str, ...] = ()
-    mt_new: int = 0  # segments the models translated
-    mt_cached: int = 0  # segments found in the translation cache
-    mt_wanted: int = 0  # segments that needed MT (translated or not)
+    mt_new: int = 0  # distinct segments the models translated (once for all files)
+    mt_cached: int = 0  # distinct segments found in the translation cache
+    mt_wanted: int = 0  # distinct segments that needed MT (translated or not)
     seconds: dict[str, float] = field(default_factory=dict)  # time per stage
     missing_reasons: dict[str, str] = field(default_factory=dict)  # language → what is missing
 
@@ -153,8 +195,8 @@ def export(
         clock.add("glossary", started)
         started = time.perf_counter()
         machine = _machine_translations(
-            usable, units_by_release, existing, tm, language, None if dry_run else engine,
-            matcher, missing, reasons, progress, counts,
+            usable, units_by_release, existing, tm, language, engine, matcher, missing, reasons,
+            progress, counts, dry_run,
         )  # fmt: skip
         clock.add("mt", started)
         started = time.perf_counter()
@@ -259,8 +301,10 @@ def _machine_translations(
     reasons: dict[str, str],
     progress: Callable[[str, int, int], None] | None,
     counts: Counter[str],
-) -> dict[str, tuple[SegmentTranslation, str]]:
-    """msgid → (translation, engine description) for every segment that needs MT."""
+    dry_run: bool = False,
+) -> dict[str, _Machine]:
+    """msgid → its machine translation, for every segment that needs MT. A dry run takes
+    what the cache has and marks the rest as still to translate (``result`` None)."""
     wanted: dict[str, Segment] = {}
     for release in releases:
         own = _own_po(release, language)
@@ -279,6 +323,12 @@ def _machine_translations(
         return {}
     description = engine.describe(SOURCE_LANGUAGE, language)
     segments = list(wanted.values())
+    if dry_run:
+        known = cached_translations(engine, segments, SOURCE_LANGUAGE, language, matcher)
+        counts["cached"] += sum(result is not None for result in known)
+        counts["new"] += sum(result is None for result in known)
+        pairs = zip(wanted, known, strict=True)
+        return {msgid: _Machine(result, description, result is not None) for msgid, result in pairs}
     done = 0
 
     def advance(count: int) -> None:
@@ -293,7 +343,19 @@ def _machine_translations(
     counts["cached"] += sum(result.cached for result in translated)
     counts["new"] += sum(not result.cached for result in translated)
     pairs = zip(wanted, translated, strict=True)
-    return {msgid: (result, description) for msgid, result in pairs}
+    return {msgid: _Machine(result, description, result.cached) for msgid, result in pairs}
+
+
+@dataclass(frozen=True)
+class _Machine:
+    """A segment's machine translation (None: a dry run would have to decode it)."""
+
+    result: SegmentTranslation | None
+    description: str
+    cached: bool
+
+
+PREDICTED = "(a dry run: this segment would be machine-translated)"
 
 
 def _write_language(
@@ -304,7 +366,7 @@ def _write_language(
     drafts: list[_Draft],
     existing: Catalog,
     tm: TranslationMemory,
-    machine: dict[str, tuple[SegmentTranslation, str]],
+    machine: dict[str, _Machine],
     tm_threshold: float,
     now: datetime | None,
     dry_run: bool = False,
@@ -338,22 +400,73 @@ def _write_language(
     )
     final, revised = with_header(catalog, existing, language, release.path, po_path, now)
     text = checked_render(final, po_path)
-    qa = Counter(line.split(" ", 2)[1] for e in entries for line in e.extracted
-                 if line.startswith("qa ") and not e.obsolete)  # fmt: skip
+    qa = _qa_counts(entries, language, matcher)
+    mt_new, mt_cached = _machine_entries(units, entries, machine)
     if dry_run:
         written = not po_path.is_file() or po_path.read_bytes() != text.encode("utf-8")
     else:
         written = atomic_write(po_path, text.encode("utf-8"))
         record_suggestions(sidecar, recorded, units, entries, revised)
     return LanguageResult(
-        release.path, language, po_path, written, stats, qa["error"], qa["warning"]
+        release.path,
+        language,
+        po_path,
+        written,
+        stats,
+        qa,
+        mt_new,
+        mt_cached,
+        qa_complete=not any(entry.msgstr == PREDICTED for entry in entries),
     )
+
+
+def _machine_entries(
+    units: list[Unit], entries: tuple[Entry, ...], machine: dict[str, _Machine]
+) -> tuple[int, int]:
+    """How many entries show a machine translation made in this run: new, from the cache."""
+    shown = {entry.key: entry.msgstr for entry in entries if not entry.obsolete}
+    new = cached = 0
+    for unit in units:
+        made = machine.get(unit.msgid)
+        if made is None or unit.suggestion.origin != "mt" or not unit.suggestion.text:
+            continue
+        if shown.get(unit.key) == unit.suggestion.text:
+            cached += made.cached
+            new += not made.cached
+    return new, cached
+
+
+def _qa_counts(entries: tuple[Entry, ...], language: str, matcher: Matcher | None) -> QaCounts:
+    """The findings `pipeline check` reports for these entries, counted by entry state."""
+    totals = [0, 0, 0, 0, 0]
+    for entry in entries:
+        if entry.obsolete or not entry.msgid or entry.msgstr == PREDICTED:
+            continue
+        errors, warnings, muted = _entry_findings(
+            entry.msgid, entry.msgstr, language, matcher, muted_checks(entry.translator)
+        )
+        side = 0 if entry.reviewed else 2
+        totals[side] += errors
+        totals[side + 1] += warnings
+        totals[4] += muted
+    return QaCounts(*totals)
+
+
+@lru_cache(maxsize=100_000)
+def _entry_findings(
+    source: str, target: str, language: str, matcher: Matcher | None, muted: frozenset[str]
+) -> tuple[int, int, int]:
+    """(errors, warnings, muted findings) of one translation; boilerplate repeats, so cached."""
+    findings = check_entries([(source, target, 0, muted)], language, matcher)
+    counted = [finding for finding in findings if not finding.muted]
+    errors = sum(finding.severity == "error" for finding in counted)
+    return errors, len(counted) - errors, len(findings) - len(counted)
 
 
 def _suggest(
     draft: _Draft,
     tm: TranslationMemory,
-    machine: dict[str, tuple[SegmentTranslation, str]],
+    machine: dict[str, _Machine],
     tm_threshold: float,
     own: str,
 ) -> tuple[Suggestion, tuple[str, ...]]:
@@ -361,7 +474,9 @@ def _suggest(
     if exact is not None:
         return exact, (f"origin: TM {exact.detail}",)
     if draft.msgid in machine:
-        result, description = machine[draft.msgid]
+        result, description = machine[draft.msgid].result, machine[draft.msgid].description
+        if result is None:
+            return Suggestion(PREDICTED, "mt", description), ()
         comments = [f"origin: MT {description}"]
         comments += [_term_comment(term) for term in result.terms if term.status != NO_TERM]
         comments += [f"warning: {warning}" for warning in result.warnings]

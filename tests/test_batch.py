@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from pipeline.cli import app
 from pipeline.config import load_config
 from pipeline.errors import InputError
+from pipeline.run import STATE_VERSION
 from tests.conftest import ROOT, write_tiny_project_config
 
 TEMPLATE_RELEASE = """## Symposium
@@ -75,12 +76,14 @@ def test_config_is_found_from_a_subfolder(project: Path) -> None:
 def test_incremental_runs(project: Path) -> None:
     first = run(project)["summary"]
     assert first["releases"] == 3 and first["releases_unchanged"] == 0
-    assert first["new_mt"] == 2 * 4  # 4 distinct segments per language, shared by 3 releases
+    assert (
+        first["segments_decoded"] == 2 * 4
+    )  # 4 distinct segments per language, shared by 3 releases
     files = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in project.rglob("*") if p.is_file()
              and ".pipeline" not in p.parts}  # fmt: skip
     second = run(project)["summary"]
     assert second["releases_unchanged"] == 3 and second["segments"] == 0
-    assert second["files_written"] == 0 and second["new_mt"] == 0
+    assert second["files_written"] == 0 and second["segments_decoded"] == 0
     assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in files} == files
 
     release = project / "releases" / "r1.md"
@@ -91,8 +94,8 @@ def test_incremental_runs(project: Path) -> None:
     )  # fmt: skip
     third = run(project)["summary"]
     assert third["releases_unchanged"] == 2 and third["segments"] == 4
-    assert third["new_mt"] == 2  # only the changed paragraph, once per language
-    assert third["cache_hits"] == 2 * 3  # the other segments of r1 come from the cache
+    assert third["segments_decoded"] == 2  # only the changed paragraph, once per language
+    assert third["segments_from_cache"] == 2 * 3  # the other segments of r1 come from the cache
 
 
 def test_a_glossary_edit_retranslates_only_the_segments_that_use_it(project: Path) -> None:
@@ -104,14 +107,15 @@ def test_a_glossary_edit_retranslates_only_the_segments_that_use_it(project: Pat
     )
     summary = run(project)["summary"]
     assert summary["releases_unchanged"] == 0  # the settings changed: everything is looked at
-    assert summary["new_mt"] == 2  # "Julian Caspers leitet die Studie." in en and fr
+    assert summary["segments_decoded"] == 2  # "Julian Caspers leitet die Studie." in en and fr
     po = (project / "locales" / "en" / "r0.po").read_text(encoding="utf-8")
     assert "trial" in po
 
 
 def test_dry_run_writes_and_translates_nothing(project: Path) -> None:
     summary = run(project, "--dry-run")["summary"]
-    assert summary["dry_run"] is True and summary["new_mt"] == 0 and summary["needing_mt"] == 8
+    assert summary["dry_run"] is True and summary["segments_needing_mt"] == 8
+    assert summary["segments_decoded"] == 8  # predicted: nothing is in the cache yet
     assert not (project / "locales").exists() and not (project / "out").exists()
     assert not (project / ".pipeline" / "state.json").exists()
 
@@ -153,5 +157,7 @@ def test_a_damaged_state_or_suggestions_file_means_a_full_run(project: Path, dam
     (project / ".pipeline" / "state.json").write_text(damage, encoding="utf-8")
     (project / "locales" / "en" / "r0.suggestions.json").write_text(damage, encoding="utf-8")
     summary = run(project)["summary"]
-    assert summary["releases_unchanged"] == 0 and summary["new_mt"] == 0  # all from the cache
-    assert json.loads((project / ".pipeline" / "state.json").read_text())["version"] == 1
+    assert summary["releases_unchanged"] == 0 and summary["segments_decoded"] == 0  # all cached
+    assert (
+        json.loads((project / ".pipeline" / "state.json").read_text())["version"] == STATE_VERSION
+    )

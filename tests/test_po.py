@@ -143,7 +143,8 @@ def test_entries_are_in_document_order_and_repeats_share_one_entry(tmp_path: Pat
 def test_machine_suggestions_are_fuzzy_and_a_rerun_rewrites_nothing(
     project: Path, tiny_packages: Path
 ) -> None:
-    assert run(project, "--to", "en,fr", "--dir", str(tiny_packages)).exit_code == FINDINGS
+    # the tiny models' suggestions have QA errors: that is for reviewers, not a failed run
+    assert run(project, "--to", "en,fr", "--dir", str(tiny_packages)).exit_code == 0
     path = po_path(project, "en")
     msgfmt_check(path)
     po = polib.pofile(str(path))
@@ -155,7 +156,10 @@ def test_machine_suggestions_are_fuzzy_and_a_rerun_rewrites_nothing(
     files = sorted((project / "locales").rglob("*"))
     before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in files if p.is_file()}
     result = run(project, "--to", "en,fr", "--dir", str(tiny_packages), "--json", "--full")
-    assert result.exit_code == FINDINGS
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["summary"]["qa"]["suggested_errors"] > 0
+    strict = run(project, "--to", "en,fr", "--dir", str(tiny_packages), "--strict")
+    assert strict.exit_code == FINDINGS
     after = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in files if p.is_file()}
     assert after == before
     assert all(not item["written"] for item in json.loads(result.stdout)["po_files"])
@@ -180,7 +184,7 @@ def poedit_review(path: Path, edits: dict[str, str], comment: str = "") -> None:
 def test_reviewed_translations_and_comments_survive_reruns(
     project: Path, tiny_packages: Path
 ) -> None:
-    assert run(project, "--to", "en", "--dir", str(tiny_packages)).exit_code == FINDINGS
+    assert run(project, "--to", "en", "--dir", str(tiny_packages)).exit_code == 0
     path = po_path(project, "en")
     approved = {
         "PRESSEMITTEILUNG": "PRESS RELEASE",
@@ -188,7 +192,7 @@ def test_reviewed_translations_and_comments_survive_reruns(
             "Many of the products are highly specialised and only cover niches.",
     }  # fmt: skip
     poedit_review(path, approved, comment="checked with the press office")
-    assert run(project, "--to", "en", "--dir", str(tiny_packages)).exit_code == FINDINGS
+    assert run(project, "--to", "en", "--dir", str(tiny_packages)).exit_code == 0
     msgfmt_check(path)
     po = polib.pofile(str(path))
     for msgid, msgstr in approved.items():
@@ -242,12 +246,12 @@ def test_translation_memory_reuses_reviewed_work(project: Path) -> None:
 
 
 def test_a_reviewers_unapproved_edit_is_kept(project: Path, tiny_packages: Path) -> None:
-    assert run(project, "--to", "en", "--dir", str(tiny_packages)).exit_code == FINDINGS
+    assert run(project, "--to", "en", "--dir", str(tiny_packages)).exit_code == 0
     path = po_path(project, "en")
     po = polib.pofile(str(path))
     po.find("PRESSEMITTEILUNG").msgstr = "Press statement (draft)"
     po.save()
-    assert run(project, "--to", "en", "--dir", str(tiny_packages)).exit_code == FINDINGS
+    assert run(project, "--to", "en", "--dir", str(tiny_packages)).exit_code == 0
     entry = polib.pofile(str(path)).find("PRESSEMITTEILUNG")
     assert entry.msgstr == "Press statement (draft)" and "fuzzy" in entry.flags
 
@@ -337,7 +341,7 @@ def test_a_second_run_is_refused_while_one_holds_the_lock(project: Path) -> None
 
 
 def test_status_counts_reviewed_suggested_untranslated(project: Path, tiny_packages: Path) -> None:
-    assert run(project, "--to", "en", "--dir", str(tiny_packages)).exit_code == FINDINGS
+    assert run(project, "--to", "en", "--dir", str(tiny_packages)).exit_code == 0
     poedit_review(po_path(project, "en"), {"PRESSEMITTEILUNG": "PRESS RELEASE"})
     result = CliRunner().invoke(app, ["status", "--project", str(project), "--json"])
     assert result.exit_code == 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -76,12 +75,22 @@ def run(
     level: LevelOption = None,
     encoding: EncodingOption = None,
     abbreviations: AbbreviationsOption = None,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Exit 1 on QA errors in unreviewed suggestions too, not only in "
+            "reviewed translations.",
+        ),
+    ] = False,
 ) -> None:
     """Take releases through segmentation, glossary, MT and PO export, incrementally.
 
     Settings come from pipeline.toml (see `pipeline init`); options override it. Reviewed
     translations are always kept; unchanged releases are skipped. Without a model for a
-    language the PO files are still written (TM suggestions, glossary hints).
+    language the PO files are still written (TM suggestions, glossary hints). Exits 0 when
+    the files were written, even if machine suggestions have QA findings (reviewers see
+    them in the PO files); 1 when a reviewed translation has a QA error.
     Example: pipeline run --to en,fr
     """
     overrides = Overrides(
@@ -101,14 +110,18 @@ def run(
     resolved = load_project(project, overrides)
     report = _run_with_progress(resolved, files, dry_run, not full, as_json)
     _report_run(report, as_json)
+    raise typer.Exit(run_exit_code(report, resolved.require_mt, strict))
+
+
+def run_exit_code(report: RunReport, require_mt: bool, strict: bool) -> ExitCode:
+    """What a run's exit status says about the files (the README's table)."""
     missing = report.export.missing_models if report.export else {}
     if report.failures:
-        raise typer.Exit(ExitCode.INPUT)
-    if missing and resolved.require_mt:
-        raise typer.Exit(ExitCode.MODEL)
-    qa_errors = sum(r.qa_errors for r in report.export.results) if report.export else 0
-    if qa_errors:
-        raise typer.Exit(ExitCode.FINDINGS)
+        return ExitCode.INPUT
+    if missing and require_mt:
+        return ExitCode.MODEL
+    errors = report.qa.errors if strict else report.qa.reviewed_errors
+    return ExitCode.FINDINGS if errors else ExitCode.OK
 
 
 @app.command()
@@ -133,17 +146,27 @@ def init(
 def _run_with_progress(
     project: Project, files: list[Path] | None, dry_run: bool, incremental: bool, quiet: bool
 ) -> RunReport:
+    """The run, with a bar per language and an overall bar counting segments."""
     with progress_bar(RateColumn(), TimeRemainingColumn(), quiet=quiet) as progress:
-        task = progress.add_task("segmenting", total=None)
+        overall = progress.add_task("segmenting", total=None)
         tasks: dict[str, TaskID] = {}
+        totals: dict[str, int] = {}
+        done: dict[str, int] = {}
 
         def segmented(path: Path) -> None:
-            progress.update(task, advance=1, description=f"segmenting {path.name}")
+            progress.update(overall, description=f"segmenting {path.name}")
 
-        def translated(language: str, done: int, total: int) -> None:
+        def translated(language: str, count: int, total: int) -> None:
             if language not in tasks:
-                tasks[language] = progress.add_task(f"translating de→{language}", total=total)
-            progress.update(tasks[language], completed=done)
+                tasks[language] = progress.add_task(f"de→{language}", total=total)
+            totals[language], done[language] = total, count
+            progress.update(tasks[language], completed=count)
+            progress.update(
+                overall,
+                description="segments translated",
+                total=sum(totals.values()),
+                completed=sum(done.values()),
+            )
 
         return run_project(
             project,
@@ -180,26 +203,38 @@ def _report_run(report: RunReport, as_json: bool) -> None:
         stderr.print(f"[bold red]error:[/] {escape(failure.message)}", highlight=False)
 
 
-def _run_totals(report: RunReport) -> dict[str, object]:
+def run_totals(report: RunReport) -> dict[str, object]:
+    """The run's figures. Entry counts are sums over the PO files (they add up to the
+    table); the distinct segments sent to the models are counted once per language."""
     exported = report.export
-    results = exported.results if exported else ()
+    results = report.language_results
+
+    def total(name: str) -> int:
+        return sum(getattr(r.stats, name) for r in results)
+
+    written = sum(r.written for r in results)
+    templates = exported.templates_written if exported else 0
     return {
         "releases": len(report.results) + len(report.unchanged),
         "releases_unchanged": len(report.unchanged),
         "segments": sum(r.segments for r in report.results),
-        "new_mt": exported.mt_new if exported else 0,
-        "cache_hits": exported.mt_cached if exported else 0,
-        "needing_mt": exported.mt_wanted if exported else 0,
-        "tm_reuse": sum(r.stats.tm_exact + r.stats.tm_fuzzy for r in results),
-        "reviewed_kept": sum(r.stats.reviewed_kept for r in results),
-        "drafts_kept": sum(r.stats.drafts_kept for r in results),
-        "suggestions_kept": sum(r.stats.mt_kept + r.stats.tm_kept for r in results),
-        "untranslated": sum(r.stats.untranslated for r in results),
-        "obsolete": sum(r.stats.obsolete for r in results),
-        "qa_errors": sum(r.qa_errors for r in results),
-        "qa_warnings": sum(r.qa_warnings for r in results),
-        "files_written": sum(r.written for r in results)
-        + (exported.templates_written if exported else 0),
+        "po_files_written": written,
+        "po_files_unchanged": len(results) - written + report.unchanged_files,
+        "templates_written": templates,
+        "files_written": written + templates,
+        "reviewed_kept": total("reviewed_kept"),
+        "drafts_kept": total("drafts_kept"),
+        "tm_exact": total("tm_exact"),
+        "tm_fuzzy": total("tm_fuzzy"),
+        "mt_new": sum(r.mt_new for r in results),
+        "mt_cached": sum(r.mt_cached for r in results),
+        "suggestions_kept": total("mt_kept") + total("tm_kept"),
+        "untranslated": total("untranslated"),
+        "obsolete": total("obsolete"),
+        "segments_needing_mt": exported.mt_wanted if exported else 0,
+        "segments_decoded": exported.mt_new if exported else 0,
+        "segments_from_cache": exported.mt_cached if exported else 0,
+        "qa": report.qa.as_dict() if report.qa_complete else None,
         "seconds": {stage: round(value, 3) for stage, value in report.seconds.items()},
         "dry_run": report.dry_run,
     }
@@ -208,7 +243,7 @@ def _run_totals(report: RunReport) -> dict[str, object]:
 def _run_summary_dict(report: RunReport) -> dict[str, object]:
     exported = report.export
     return {
-        "summary": _run_totals(report),
+        "summary": run_totals(report),
         "releases": [
             {
                 "file": str(result.path),
@@ -221,18 +256,7 @@ def _run_summary_dict(report: RunReport) -> dict[str, object]:
             for result in report.results
         ],
         "unchanged": [str(path) for path in report.unchanged],
-        "po_files": [
-            {
-                "release": str(item.release),
-                "language": item.language,
-                "file": str(item.po_file),
-                "written": item.written,
-                "qa_errors": item.qa_errors,
-                "qa_warnings": item.qa_warnings,
-                **asdict(item.stats),
-            }
-            for item in (exported.results if exported else ())
-        ],
+        "po_files": [item.as_dict() for item in report.language_results],
         "missing_models": dict(exported.missing_models) if exported else {},
         "missing_model_reasons": dict(exported.missing_reasons) if exported else {},
         "errors": [
@@ -246,47 +270,61 @@ _SUMMARY_LABELS = {
     "releases": "releases",
     "releases_unchanged": "  of them unchanged (skipped)",
     "segments": "segments processed",
-    "new_mt": "new machine translations",
-    "cache_hits": "cache hits",
-    "tm_reuse": "translation-memory reuse",
     "reviewed_kept": "reviewed translations kept",
-    "drafts_kept": "reviewer drafts kept",
+    "drafts_kept": "reviewer drafts kept (fuzzy)",
+    "tm_exact": "translation memory: exact",
+    "tm_fuzzy": "translation memory: similar",
+    "mt_new": "machine translation: new",
+    "mt_cached": "machine translation: from the cache",
     "suggestions_kept": "suggestions kept (nothing new to offer)",
-    "qa_errors": "QA errors",
-    "qa_warnings": "QA warnings",
-    "files_written": "files written",
+    "untranslated": "untranslated",
+    "obsolete": "obsolete",
+    "segments_decoded": "distinct segments decoded by the models",
+    "po_files_written": "PO files written",
+    "po_files_unchanged": "PO files unchanged",
+    "templates_written": "templates written",
 }
+_FILE_COLUMNS = ("file", "reviewed", "drafts", "TM", "MT new", "MT cache", "kept",
+                 "untranslated", "obsolete", "QA e/w")  # fmt: skip
 
 
 def _print_run_summary(report: RunReport) -> None:
-    if report.export and report.export.results:
-        table = Table(title="PO files" + (" (dry run: nothing written)" if report.dry_run else ""))
-        columns = ("file", "reviewed kept", "TM", "MT", "untranslated", "obsolete", "QA e/w")
-        for column in columns:
-            justify = "left" if column == "file" else "right"
-            table.add_column(column, overflow="fold", justify=justify)
-        for item in report.export.results:
+    if report.language_results:
+        title = "PO files" + (" (dry run: nothing written)" if report.dry_run else "")
+        table = Table(title=title)
+        for column in _FILE_COLUMNS:
+            table.add_column(
+                column, overflow="fold", justify="left" if column == "file" else "right"
+            )
+        for item in report.language_results:
             stats = item.stats
-            verb = "would change" if report.dry_run else ""
-            name = str(item.po_file) + (f" ({verb})" if item.written and verb else "")
-            if not item.written:
-                name += " (unchanged)"
+            state = (
+                ("would change" if report.dry_run else "written") if item.written else "unchanged"
+            )
             table.add_row(
-                name,
-                str(stats.reviewed_kept + stats.drafts_kept),
-                str(stats.tm_exact + stats.tm_fuzzy + stats.tm_kept),
-                str(stats.mt + stats.mt_kept),
+                f"{item.po_file} ({state})",
+                str(stats.reviewed_kept),
+                str(stats.drafts_kept),
+                str(stats.tm_exact + stats.tm_fuzzy),
+                str(item.mt_new),
+                str(item.mt_cached),
+                str(stats.mt_kept + stats.tm_kept),
                 str(stats.untranslated),
                 str(stats.obsolete),
-                f"{item.qa_errors}/{item.qa_warnings}",
+                f"{item.qa.errors}/{item.qa.warnings}" if item.qa_complete else "?",
             )
         stdout.print(table)
-    totals = _run_totals(report)
+    totals = run_totals(report)
     table = Table(title="Run summary", show_header=False)
     table.add_column("what", style="bold")
     table.add_column("value", justify="right")
     for key, label in _SUMMARY_LABELS.items():
         table.add_row(label, str(totals[key]))
+    qa = report.qa
+    suggested = f"{qa.suggested_errors}/{qa.suggested_warnings}" if report.qa_complete else "?"
+    table.add_row("QA errors/warnings: reviewed", f"{qa.reviewed_errors}/{qa.reviewed_warnings}")
+    table.add_row("QA errors/warnings: suggestions", suggested)
+    table.add_row("QA findings muted (qa-ignore)", str(qa.muted))
     for stage, seconds in report.seconds.items():
         table.add_row(f"time: {stage}", f"{seconds:.2f} s")
     stdout.print(table)

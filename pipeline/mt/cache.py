@@ -56,8 +56,16 @@ class CacheStats:
 class TranslationCache:
     """A key → translation store shared by all runs of a project."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, read_only: bool = False) -> None:
+        """Open (and create) the cache; ``read_only`` opens an existing one without writing
+        anything to the project, for dry runs."""
         self.path = Path(path)
+        self.read_only = read_only
+        if read_only:
+            # immutable: no -shm or -wal file appears next to a WAL database
+            uri = f"{self.path.resolve().as_uri()}?mode=ro&immutable=1"
+            self._db = sqlite3.connect(uri, uri=True)
+            return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_MS / 1000)
@@ -108,6 +116,8 @@ class TranslationCache:
         return found
 
     def put_many(self, entries: Iterable[tuple[str, ...]]) -> None:
+        if self.read_only:
+            return
         """Store (key, route, source, target[, notes]) rows in one transaction."""
         now = time.time()
         rows = []

@@ -252,13 +252,7 @@ class Engine:
         """
         legs = [self._model(pair) for pair in self.route(source, target)]
         route_name = "→".join([source, *(model.package.to_code for model in legs)])
-        route_key = "|".join(model.fingerprint for model in legs)
-        options = self.options.cache_fields()
-        contexts = contexts or [""] * len(texts)
-        keys = [
-            cache_key(route_key, options, text + ("\x00" + context if context else ""))
-            for text, context in zip(texts, contexts, strict=True)
-        ]
+        keys = self._cache_keys(texts, source, target, contexts)
         known = self.cache.get_many(keys) if self.cache else {}
         todo = {key: index for index, key in reversed(list(enumerate(keys))) if key not in known}
         order = sorted(todo.values())
@@ -280,6 +274,35 @@ class Engine:
             if key in known
             else Translation(fresh[key][0], route_name, warnings=fresh[key][1])
             for key in keys
+        ]
+
+    def cached(
+        self,
+        texts: Sequence[str],
+        source: str,
+        target: str,
+        contexts: Sequence[str] | None = None,
+    ) -> list[Translation | None]:
+        """What :meth:`translate` would take from the cache (None where it would decode),
+        without loading a model: a dry run's exact prediction."""
+        route_name = "→".join([source, *(pair[1] for pair in self.route(source, target))])
+        keys = self._cache_keys(texts, source, target, contexts)
+        known = self.cache.get_many(keys) if self.cache else {}
+        return [
+            Translation(known[key].target, route_name, cached=True, warnings=known[key].notes)
+            if key in known
+            else None
+            for key in keys
+        ]
+
+    def _cache_keys(
+        self, texts: Sequence[str], source: str, target: str, contexts: Sequence[str] | None
+    ) -> list[str]:
+        route_key = self.route_fingerprint(source, target)
+        options = self.options.cache_fields()
+        return [
+            cache_key(route_key, options, text + ("\x00" + context if context else ""))
+            for text, context in zip(texts, contexts or [""] * len(texts), strict=True)
         ]
 
     def _translate_guarded(

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pipeline.document.model import CodeKind
 from pipeline.glossary.enforce import AppliedTerm, TermSpan, applied_terms, context_key, find_terms
 from pipeline.glossary.match import Matcher
-from pipeline.mt.engine import Engine
+from pipeline.mt.engine import Engine, Translation
 from pipeline.mt.protect import Masked, Retry, find_protected, mask, restore, retry_showing
 from pipeline.segment import Segment
 
@@ -88,20 +88,47 @@ def translate_segments(
     matcher: Matcher | None = None,
 ) -> list[SegmentTranslation]:
     """Translate segments for one language pair; placeholders and terms are verified."""
+    results = _translations(engine, segments, source, target, progress, matcher, False)
+    return [result for result in results if result is not None]
+
+
+def cached_translations(
+    engine: Engine,
+    segments: Sequence[Segment],
+    source: str,
+    target: str,
+    matcher: Matcher | None = None,
+) -> list[SegmentTranslation | None]:
+    """What translate_segments would take from the cache (None: it would decode)."""
+    return _translations(engine, segments, source, target, None, matcher, True)
+
+
+def _translations(
+    engine: Engine,
+    segments: Sequence[Segment],
+    source: str,
+    target: str,
+    progress: Callable[[int], None] | None,
+    matcher: Matcher | None,
+    cached_only: bool,
+) -> list[SegmentTranslation | None]:
     terms = [find_terms(s.text, matcher, target) if matcher else () for s in segments]
     prepared = [
         mask_segment(segment, spans) for segment, spans in zip(segments, terms, strict=True)
     ]
-    outputs = engine.translate(
-        [item.masked.text for item in prepared],
-        source,
-        target,
-        progress,
-        retries=[item.retry for item in prepared],
-        contexts=[context_key(spans, matcher.termbase) if matcher else "" for spans in terms],
-    )
-    results = []
+    texts = [item.masked.text for item in prepared]
+    contexts = [context_key(spans, matcher.termbase) if matcher else "" for spans in terms]
+    outputs: Sequence[Translation | None]
+    if cached_only:
+        outputs = engine.cached(texts, source, target, contexts)
+    else:
+        retries = [item.retry for item in prepared]
+        outputs = engine.translate(texts, source, target, progress, retries, contexts)
+    results: list[SegmentTranslation | None] = []
     for segment, spans, item, output in zip(segments, terms, prepared, outputs, strict=True):
+        if output is None:
+            results.append(None)
+            continue
         restored = restore(item.masked, output.text, _sentence_case(item))
         shown = {int(p[1:-1]) for p, _ in item.retry.shown} if item.retry else set()
         results.append(
