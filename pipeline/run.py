@@ -52,11 +52,24 @@ class ReleaseResult:
     words: int
     warnings: tuple[str, ...] = ()
 
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "file": str(self.path),
+            "format": self.format,
+            "blocks": self.blocks,
+            "segments": self.segments,
+            "words": self.words,
+            "warnings": list(self.warnings),
+        }
+
 
 @dataclass(frozen=True)
 class ReleaseFailure:
     path: Path
     message: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {"file": str(self.path) if self.path.name else None, "message": self.message}
 
 
 @dataclass(frozen=True)
@@ -68,9 +81,8 @@ class RunReport:
     seconds: dict[str, float] = field(default_factory=dict)
     dry_run: bool = False
     removed_temporaries: tuple[Path, ...] = ()  # left behind by an interrupted run
-    unchanged_qa: QaCounts = field(
-        default_factory=QaCounts
-    )  # the skipped releases' findings, as last counted
+    # the skipped releases' findings, as last counted
+    unchanged_qa: QaCounts = field(default_factory=QaCounts)
     unchanged_files: int = 0  # PO files of the skipped releases
 
     @property
@@ -86,6 +98,55 @@ class RunReport:
     @property
     def qa_complete(self) -> bool:
         return all(r.qa_complete for r in self.language_results)
+
+    def totals(self) -> dict[str, object]:
+        """The run's figures. Entry counts are sums over the PO files (they add up to the
+        table); the distinct segments sent to the models are counted once per language."""
+        exported = self.export
+        results = self.language_results
+
+        def total(name: str) -> int:
+            return sum(getattr(r.stats, name) for r in results)
+
+        written = sum(r.written for r in results)
+        templates = exported.templates_written if exported else 0
+        return {
+            "releases": len(self.results) + len(self.unchanged),
+            "releases_unchanged": len(self.unchanged),
+            "segments": sum(r.segments for r in self.results),
+            "po_files_written": written,
+            "po_files_unchanged": len(results) - written + self.unchanged_files,
+            "templates_written": templates,
+            "files_written": written + templates,
+            "reviewed_kept": total("reviewed_kept"),
+            "drafts_kept": total("drafts_kept"),
+            "tm_exact": total("tm_exact"),
+            "tm_fuzzy": total("tm_fuzzy"),
+            "mt_new": sum(r.mt_new for r in results),
+            "mt_cached": sum(r.mt_cached for r in results),
+            "suggestions_kept": total("mt_kept") + total("tm_kept"),
+            "untranslated": total("untranslated"),
+            "obsolete": total("obsolete"),
+            "segments_needing_mt": exported.mt_wanted if exported else 0,
+            "segments_decoded": exported.mt_new if exported else 0,
+            "segments_from_cache": exported.mt_cached if exported else 0,
+            "qa": self.qa.as_dict() if self.qa_complete else None,
+            "seconds": {stage: round(value, 3) for stage, value in self.seconds.items()},
+            "dry_run": self.dry_run,
+        }
+
+    def as_dict(self) -> dict[str, object]:
+        """The whole report, as `pipeline run --json` prints it."""
+        exported = self.export
+        return {
+            "summary": self.totals(),
+            "releases": [result.as_dict() for result in self.results],
+            "unchanged": [str(path) for path in self.unchanged],
+            "po_files": [item.as_dict() for item in self.language_results],
+            "missing_models": dict(exported.missing_models) if exported else {},
+            "missing_model_reasons": dict(exported.missing_reasons) if exported else {},
+            "errors": [failure.as_dict() for failure in self.failures],
+        }
 
 
 @dataclass(frozen=True)

@@ -181,7 +181,7 @@ def _run_with_progress(
 
 def _report_run(report: RunReport, as_json: bool) -> None:
     if as_json:
-        print_json(_run_summary_dict(report))
+        print_json(report.as_dict())
     else:
         _print_run_summary(report)
     for result in report.results:
@@ -201,69 +201,6 @@ def _report_run(report: RunReport, as_json: bool) -> None:
         )
     for failure in report.failures:
         stderr.print(f"[bold red]error:[/] {escape(failure.message)}", highlight=False)
-
-
-def run_totals(report: RunReport) -> dict[str, object]:
-    """The run's figures. Entry counts are sums over the PO files (they add up to the
-    table); the distinct segments sent to the models are counted once per language."""
-    exported = report.export
-    results = report.language_results
-
-    def total(name: str) -> int:
-        return sum(getattr(r.stats, name) for r in results)
-
-    written = sum(r.written for r in results)
-    templates = exported.templates_written if exported else 0
-    return {
-        "releases": len(report.results) + len(report.unchanged),
-        "releases_unchanged": len(report.unchanged),
-        "segments": sum(r.segments for r in report.results),
-        "po_files_written": written,
-        "po_files_unchanged": len(results) - written + report.unchanged_files,
-        "templates_written": templates,
-        "files_written": written + templates,
-        "reviewed_kept": total("reviewed_kept"),
-        "drafts_kept": total("drafts_kept"),
-        "tm_exact": total("tm_exact"),
-        "tm_fuzzy": total("tm_fuzzy"),
-        "mt_new": sum(r.mt_new for r in results),
-        "mt_cached": sum(r.mt_cached for r in results),
-        "suggestions_kept": total("mt_kept") + total("tm_kept"),
-        "untranslated": total("untranslated"),
-        "obsolete": total("obsolete"),
-        "segments_needing_mt": exported.mt_wanted if exported else 0,
-        "segments_decoded": exported.mt_new if exported else 0,
-        "segments_from_cache": exported.mt_cached if exported else 0,
-        "qa": report.qa.as_dict() if report.qa_complete else None,
-        "seconds": {stage: round(value, 3) for stage, value in report.seconds.items()},
-        "dry_run": report.dry_run,
-    }
-
-
-def _run_summary_dict(report: RunReport) -> dict[str, object]:
-    exported = report.export
-    return {
-        "summary": run_totals(report),
-        "releases": [
-            {
-                "file": str(result.path),
-                "format": result.format,
-                "blocks": result.blocks,
-                "segments": result.segments,
-                "words": result.words,
-                "warnings": list(result.warnings),
-            }
-            for result in report.results
-        ],
-        "unchanged": [str(path) for path in report.unchanged],
-        "po_files": [item.as_dict() for item in report.language_results],
-        "missing_models": dict(exported.missing_models) if exported else {},
-        "missing_model_reasons": dict(exported.missing_reasons) if exported else {},
-        "errors": [
-            {"file": str(failure.path) if failure.path.name else None, "message": failure.message}
-            for failure in report.failures
-        ],
-    }
 
 
 _SUMMARY_LABELS = {
@@ -314,7 +251,7 @@ def _print_run_summary(report: RunReport) -> None:
                 f"{item.qa.errors}/{item.qa.warnings}" if item.qa_complete else "?",
             )
         stdout.print(table)
-    totals = run_totals(report)
+    totals = report.totals()
     table = Table(title="Run summary", show_header=False)
     table.add_column("what", style="bold")
     table.add_column("value", justify="right")
