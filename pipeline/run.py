@@ -146,6 +146,7 @@ class RunReport:
             "missing_models": dict(exported.missing_models) if exported else {},
             "missing_model_reasons": dict(exported.missing_reasons) if exported else {},
             "errors": [failure.as_dict() for failure in self.failures],
+            "removed_temporaries": [str(path) for path in self.removed_temporaries],
         }
 
 

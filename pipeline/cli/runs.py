@@ -201,6 +201,12 @@ def _report_run(report: RunReport, as_json: bool) -> None:
         )
     for failure in report.failures:
         stderr.print(f"[bold red]error:[/] {escape(failure.message)}", highlight=False)
+    if report.removed_temporaries:
+        stderr.print(
+            f"removed {len(report.removed_temporaries)} temporary files that an interrupted "
+            "run left behind",
+            highlight=False,
+        )
 
 
 _SUMMARY_LABELS = {

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pipeline.glossary.match import Matcher, word_key
 
 _ACRONYM = re.compile(r"\((?P<acronym>[A-ZÄÖÜ][A-ZÄÖÜ0-9]{1,9})(?:s)?\)")
-_WORDS_BEFORE = re.compile(r"([\w][\w-]*)\s*$")
 _COMPOUND = re.compile(
     r"\b[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜa-zäöüß][\wäöüß]*)+\b|\b[A-ZÄÖÜ][a-zäöüß]{11,}\b"
 )

@@ -23,7 +23,6 @@ from pipeline.errors import InputError
 from pipeline.glossary.model import SOURCE_LANGUAGE, Concept, Term, Termbase
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-TBX3_NS = "urn:iso:std:iso:30042:ed-2"
 PREFERRED = "preferredTerm-admn-sts"
 ADMITTED = "admittedTerm-admn-sts"
 DEPRECATED = "deprecatedTerm-admn-sts"

@@ -41,9 +41,6 @@ class Masked:
     originals: tuple[str, ...]  # originals[n - 1] is the text behind ⟦n⟧
     spans: tuple[tuple[int, int], ...] = ()  # spans[n - 1]: where ⟦n⟧ stood in the source
 
-    def placeholder(self, number: int) -> str:
-        return f"⟦{number}⟧"
-
 
 @dataclass(frozen=True)
 class Retry:
