@@ -6,34 +6,44 @@ Run as a script to redraw the screenshot in the docs:
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
+import inspect
+import json
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from collections import Counter
 from pathlib import Path
 
 import polib
 import pytest
 from typer.testing import CliRunner
 
+import pipeline.po.reader
+import pipeline.qa.report as report_module
 from pipeline.cli import app
 from pipeline.glossary.csvio import load_glossary
 from pipeline.glossary.match import Matcher
 from pipeline.layout import Layout
 from pipeline.po.catalog import Entry
-from pipeline.qa.checks import CHECKS, check_po_file
+from pipeline.po.status import review_status
+from pipeline.project import Project
+from pipeline.qa.checks import CHECKS, Finding, check_po_file
 from pipeline.qa.report import (
     ExpectedTerm,
+    Report,
     Span,
     build_report,
     entry_state,
     marked,
     report_path,
     target_spans,
+    template_text,
     write_report,
 )
 
@@ -57,19 +67,6 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-
-
-@dataclass(frozen=True)
-class FakeFinding:
-    """The fields of ``pipeline.qa.checks.Finding`` that the report reads."""
-
-    check: str
-    severity: str
-    message: str
-    file: Path | None
-    line: int
-    msgid: str
-    msgstr: str
 
 
 def make_project(root: Path, extra: bool = True) -> Layout:
@@ -111,26 +108,26 @@ def review_some(path: Path) -> None:
     po.save(str(path))
 
 
-def findings_for(layout: Layout) -> list[FakeFinding]:
-    en = layout.po_file("en", STEM)
-    po = {entry.msgid: entry for entry in polib.pofile(str(en))}
-    devices = next(entry for msgid, entry in po.items() if DEVICES in msgid)
-    return [
-        FakeFinding(
-            "glossary", "error", "expected term 'medical devices' is missing", en,
-            devices.linenum, devices.msgid, devices.msgstr,
-        ),
-        FakeFinding(
-            "case", "warning", "translation is in capitals <caps> & more", en,
-            po["PRESSEMITTEILUNG"].linenum, "PRESSEMITTEILUNG", "PRESS RELEASE",
-        ),
-        FakeFinding("header", "warning", "Language-Team is not set", en, 1, "", ""),
-        FakeFinding(
-            "placeholders", "error", "a file that is not in the report",
-            layout.locales / "xx" / "other.po", 7, "Hallo", "Hello",
-        ),
-        FakeFinding("config", "warning", "no file at all", None, 0, "", ""),
-    ]  # fmt: skip
+def write_po(path: Path, language: str, entries: list[tuple[str, str, str]]) -> Path:
+    """A PO file of reviewed entries: (translator comment, msgid, msgstr), PO-escaped."""
+    blocks = [
+        f'msgid ""\nmsgstr ""\n"Language: {language}\\n"\n'
+        '"Content-Type: text/plain; charset=UTF-8\\n"\n'
+    ]
+    for comment, msgid, msgstr in entries:
+        prefix = "".join(f"# {line}\n" for line in comment.splitlines())
+        blocks.append(f'{prefix}msgid "{msgid}"\nmsgstr "{msgstr}"\n')
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(blocks), encoding="utf-8")
+    return path
+
+
+def small_project(root: Path) -> Layout:
+    """Two languages, a file each with one short reviewed entry (and an empty one in en)."""
+    layout = Layout(root)
+    write_po(layout.po_file("en", "a"), "en", [("", "Die Studie beginnt.", "The study begins.")])
+    write_po(layout.po_file("fr", "a"), "fr", [("", "Die Studie beginnt.", "L'étude commence.")])
+    return layout
 
 
 @pytest.fixture(scope="module")
@@ -144,8 +141,13 @@ def matcher(project: Layout) -> Matcher:
 
 
 @pytest.fixture(scope="module")
-def page(project: Layout, matcher: Matcher) -> str:
-    return build_report(project, matcher, findings_for(project))
+def report(project: Layout, matcher: Matcher) -> Report:
+    return build_report(project, matcher)
+
+
+@pytest.fixture(scope="module")
+def page(report: Report) -> str:
+    return report.html
 
 
 def rows_of(page: str) -> list[str]:
@@ -155,6 +157,30 @@ def rows_of(page: str) -> list[str]:
 def row_with(page: str, text: str) -> str:
     """The segment row whose text (without tags, unescaped) contains ``text``."""
     return next(row for row in rows_of(page) if text in html.unescape(re.sub("<[^>]+>", "", row)))
+
+
+def card_of(page: str, language: str) -> str:
+    """The summary card of a language."""
+    match = re.search(rf'<article class="card[^"]*" data-language="{language}">.*?</article>',
+                      page, flags=re.S)  # fmt: skip
+    assert match, language
+    return match.group()
+
+
+def counts_in(fragment: str) -> dict[str, int]:
+    """The first <dl class="counts"> of a fragment of the summary, as numbers."""
+    block = fragment[fragment.index('<dl class="counts">') : fragment.index("</dl>")]
+    pattern = r'data-count="(\w+)"><dt>\w+</dt><dd>(\d+)</dd>'
+    return {name: int(value) for name, value in re.findall(pattern, block)}
+
+
+def po_files_of(layout: Layout) -> list[Path]:
+    return sorted(p for p in layout.locales.glob("*/*.po") if p.parent.name != "templates")
+
+
+def finding_key(finding: Finding) -> tuple[object, ...]:
+    return (finding.check, finding.severity, finding.message, finding.file, finding.line,
+            finding.msgid, finding.muted)  # fmt: skip
 
 
 # --- library ------------------------------------------------------------------------
@@ -175,12 +201,13 @@ def test_entry_states() -> None:
 def test_marked_escapes_text_and_titles() -> None:
     text = 'a <b> & "KI" [x](https://e.org/?a=1&b=2) **y**'
     start = text.index("KI")
-    html = marked(text, [Span(start, start + 2, 'ki "<x>"')])
-    assert html == (
-        "a &lt;b&gt; &amp; &quot;"
-        '<mark class="term" title="ki &quot;&lt;x&gt;&quot;">KI</mark>'
-        "&quot; [x](https://e.org/?a=1&amp;b=2) **y**"
+    fragment = marked(text, [Span(start, start + 2, 'ki "<x>"')])
+    assert fragment == (
+        "a &lt;b&gt; &amp; &#34;"
+        '<mark class="term" title="ki &#34;&lt;x&gt;&#34;">KI</mark>'
+        "&#34; [x](https://e.org/?a=1&amp;b=2) **y**"
     )
+    assert fragment.__html__() == str(fragment)  # Markup: the template inserts it as it is
 
 
 def test_target_terms_are_whole_words_in_any_case() -> None:
@@ -208,9 +235,85 @@ def test_write_report_is_atomic_and_defaults_to_out(tmp_path: Path) -> None:
 
 
 def test_a_project_without_po_files_gives_a_page_that_says_so(tmp_path: Path) -> None:
-    page = build_report(Layout(tmp_path), None, [])
-    assert "No PO files found" in page
-    assert page.startswith("<!DOCTYPE html>")
+    report = build_report(Layout(tmp_path), None)
+    assert "No PO files found" in report.html
+    assert report.html.startswith("<!DOCTYPE html>")
+    assert report.findings == () and report.unreadable == () and report.languages == ()
+
+
+def test_templates_are_package_data_read_with_importlib_resources() -> None:
+    source = inspect.getsource(report_module)
+    assert "__file__" not in source and "importlib" in source
+    for name in ("report.html.j2", "report.css", "report.js"):
+        assert template_text(name).strip()
+    environment = report_module._environment()
+    assert environment.autoescape is True
+    assert environment.undefined is report_module.jinja2.StrictUndefined
+    # CSS and script are inlined as they are: no Jinja syntax in them changes a byte.
+    for name in ("report.css", "report.js"):
+        assert environment.get_template(name).render() == template_text(name)
+
+
+# --- one read per PO file, the same findings and figures as check and status --------
+
+
+def test_each_po_file_is_parsed_once(
+    project: Layout, matcher: Matcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = po_files_of(project)
+    assert len(files) == 4
+    parsed: Counter[Path] = Counter()
+    original = pipeline.po.reader.parse_catalog
+
+    def counting(text: str, path: Path | str = "<string>") -> object:
+        parsed[Path(path)] += 1
+        return original(text, path)
+
+    monkeypatch.setattr(pipeline.po.reader, "parse_catalog", counting)
+    report = build_report(project, matcher)
+    assert parsed == Counter(dict.fromkeys(files, 1))
+    assert len(report.findings) > 0
+
+
+def test_findings_are_those_of_check_po_file(report: Report, project: Layout, matcher: Matcher):
+    expected = [
+        finding for path in po_files_of(project) for finding in check_po_file(path, matcher)
+    ]
+    assert len(report.findings) == len(expected)
+    assert Counter(map(finding_key, report.findings)) == Counter(map(finding_key, expected))
+    assert report.counted == sum(not finding.muted for finding in expected)
+    assert report.muted == 0
+    assert len(re.findall(r'<li class="finding', report.html)) == len(expected)
+    # each sits in the row of its entry: no file-wide findings with the real checks
+    assert "Findings for the whole file" not in report.html
+
+
+def test_progress_is_that_of_review_status(report: Report, project: Layout) -> None:
+    sections = [section for language in report.languages for section in language.sections]
+    assert [section.progress for section in sections] == review_status(project)
+
+
+def test_chosen_checks_only(project: Layout, matcher: Matcher) -> None:
+    chosen = [CHECKS["glossary"]]
+    report = build_report(project, matcher, ["en"], checks=chosen)
+    expected = check_po_file(project.po_file("en", STEM), matcher, chosen)
+    expected += check_po_file(project.po_file("en", EXTRA), matcher, chosen)
+    assert Counter(map(finding_key, report.findings)) == Counter(map(finding_key, expected))
+    assert {finding.check for finding in report.findings} == {"glossary"}
+
+
+def test_an_unreadable_po_file_is_left_out_and_reported(tmp_path: Path) -> None:
+    layout = small_project(tmp_path)
+    broken = layout.po_file("en", "b")
+    broken.write_text('msgid "Erster\nmsgstr ""\n', encoding="utf-8")
+    report = build_report(layout, None)
+    assert [error.path for error in report.unreadable] == [broken]
+    assert 'id="file-en-a"' in report.html and 'id="file-en-b"' not in report.html
+    result = CliRunner().invoke(app, ["report", "--project", str(tmp_path)])
+    assert result.exit_code == 3, result.output
+    assert "1 unreadable PO files left out" in result.stdout
+    assert "malformed PO file" in result.stderr
+    assert report_path(layout).is_file()
 
 
 # --- the page -----------------------------------------------------------------------
@@ -228,42 +331,87 @@ def test_page_is_self_contained(page: str) -> None:
         "@font-face",
     ):
         assert forbidden not in lowered
-    assert "default-src 'none'" in page
+    assert "default-src &#39;none&#39;" in page  # autoescaped; the browser reads it as '
     # URLs occur only as escaped text of segments, never as an attribute.
     assert not re.search(r"(?:src|href)=\"https?:", page)
     assert "https://www.drg.de/de-DE/ki?a=1&amp;b=2" in page
 
 
+def test_the_policy_allows_only_the_inline_script_by_its_hash(page: str) -> None:
+    policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page)
+    assert policy
+    text = html.unescape(policy.group(1))
+    directives = dict(part.strip().split(" ", 1) for part in text.split(";"))
+    assert directives == {
+        "default-src": "'none'",
+        "style-src": "'unsafe-inline'",
+        "script-src": directives["script-src"],
+        "img-src": "data:",
+        "form-action": "'none'",
+        "base-uri": "'none'",
+    }
+    scripts = re.findall(r"<script>(.*?)</script>", page, flags=re.S)
+    assert len(scripts) == 1 and scripts[0] == template_text("report.js")
+    digest = base64.b64encode(hashlib.sha256(scripts[0].encode("utf-8")).digest()).decode()
+    assert directives["script-src"] == f"'sha256-{digest}'"
+    assert re.findall(r"<style>\n(.*?)</style>", page, flags=re.S)[0] == template_text("report.css")
+
+
 def test_summary_has_a_progress_bar_and_qa_counts_per_language(page: str) -> None:
-    summary = page[page.index('id="summary"') : page.index('class="file"')]
-    pattern = r'<tr class="language[^"]*"><th scope="row">([^<]+)</th>.*?</tr>'
-    rows = {match.group(1): match.group() for match in re.finditer(pattern, summary)}
-    assert list(rows) == ["English (en)", "French (fr)"]
-    assert all('<div class="bar" role="img"' in row for row in rows.values())
-    # English: reviewed 1, suggested 3 (MT, TM, draft); QA: 1 error, 2 warnings
-    english = rows["English (en)"]
-    numbers = re.findall(r'<td class="num">(\d+)</td>', english)
-    assert numbers[:2] == ["1", "3"] and numbers[3:] == ["1", "2"]
+    summary = page[page.index('id="summary"') : page.index('<section class="language"')]
+    english, french = card_of(summary, "en"), card_of(summary, "fr")
+    assert summary.index(english) < summary.index(french)
+    assert '<a href="#lang-en">English (en)</a>' in english
+    assert '<a href="#lang-fr">French (fr)</a>' in french
+    assert all('<div class="bar" role="img"' in card for card in (english, french))
+    # English: reviewed 1, suggested 3 (MT, TM, draft)
+    counts = counts_in(english)
+    assert (counts["reviewed"], counts["suggested"]) == (1, 3)
+    assert counts["errors"] > 0 and counts["muted"] == 0
     assert re.search(r'aria-label="1 of \d+ reviewed, 3 suggested, \d+ untranslated"', english)
-    assert re.findall(r'<td class="num">(\d+)</td>', rows["French (fr)"])[:2] == ["0", "0"]
-    assert f'href="#file-en-{STEM}"' in summary and f'href="#file-fr-{STEM}"' in summary
+    assert (counts_in(french)["reviewed"], counts_in(french)["suggested"]) == (0, 0)
+    assert f'href="#file-en-{STEM}"' in english and f'href="#file-fr-{STEM}"' in french
 
 
-def test_sections_per_release_and_language(page: str) -> None:
+def test_summary_counts_add_up_to_the_findings(report: Report) -> None:
+    errors = sum(f.severity == "error" and not f.muted for f in report.findings)
+    warnings = sum(f.severity == "warning" and not f.muted for f in report.findings)
+    shown = [counts_in(card_of(report.html, language)) for language in ("en", "fr")]
+    assert sum(c["errors"] for c in shown) == errors
+    assert sum(c["warnings"] for c in shown) == warnings
+
+
+def test_sections_per_language_and_release(page: str) -> None:
     for language in ("en", "fr"):
+        section = page[page.index(f'<section class="language" id="lang-{language}"') :]
         for stem in (STEM, EXTRA):
-            assert f'id="file-{language}-{stem}"' in page
-            assert f"<code>locales/{language}/{stem}.po</code>" in page
+            assert f'id="file-{language}-{stem}"' in section
+            assert f"<code>locales/{language}/{stem}.po</code>" in section
+    assert page.index('id="lang-en"') < page.index('id="file-en-') < page.index('id="lang-fr"')
     assert not [anchor for anchor in re.findall(r'id="file-[^"]*"', page) if "templates" in anchor]
 
 
 def test_german_segments_are_escaped(page: str) -> None:
     assert "Der Wert liegt bei &lt; 5 % &amp; die" in page
-    assert '&quot;<mark class="term" title="befund">Befunde</mark>&quot; mit &lt;b&gt;fett' in page
+    assert '&#34;<mark class="term" title="befund">Befunde</mark>&#34; mit &lt;b&gt;fett' in page
     assert "<b>fett" not in page
     assert "**Über <mark" in row_with(page, "**Über Univ.-Prof. Dr. med. Dipl.-Inform. Julian")
     assert "Lesen Sie hier [ein ausführliches Interview mit <mark" in page
     assert "</mark> products &lt;are&gt; <mark" in page and "</mark> &amp; in use." in page
+
+
+def test_autoescape_covers_every_text_from_po_files(tmp_path: Path) -> None:
+    layout = Layout(tmp_path)
+    msgid = "<script>alert(1)</script> & Co"
+    msgstr = '<script>alert(\\"x\\")</script> & <img src=x onerror=alert(2)>'
+    write_po(layout.po_file("en", "<b>&x"), "en", [("", msgid, msgstr)])
+    page = build_report(layout, None, title="<i>Title</i> & more").html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in page
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &lt;img src=x" in page
+    assert "<title>&lt;i&gt;Title&lt;/i&gt; &amp; more</title>" in page
+    assert "&lt;b&gt;&amp;x" in page  # the release name, from the file name
+    assert page.count("<script>") == 1 and "<img" not in page and "<b>" not in page
+    assert "<i>" not in page
 
 
 def test_states_are_badges(page: str) -> None:
@@ -278,7 +426,6 @@ def test_states_are_badges(page: str) -> None:
         row = row_with(page, text)
         assert f'<span class="badge badge-{state.lower()}">{state}</span>' in row, text
         assert f'data-state="{state}"' in row
-    assert "Hallo" not in page  # the finding for a file outside the project has no row
 
 
 def test_glossary_terms_are_marked_on_both_sides(page: str) -> None:
@@ -303,44 +450,81 @@ def test_a_missing_target_term_is_noted(page: str) -> None:
 def test_findings_sit_next_to_their_segment(page: str) -> None:
     devices = row_with(page, "Over 700 AI-based products")
     assert "has-findings" in devices and "has-error" in devices
-    assert "expected term &#x27;medical devices&#x27; is missing" in devices
-    capitals = row_with(page, "PRESS RELEASE")
-    assert "translation is in capitals &lt;caps&gt; &amp; more" in capitals
-    assert "has-warning" in capitals
+    assert "&#39;Medizinprodukte&#39; should be &#39;medical devices&#39;" in devices
+    assert '<code class="check">glossary</code>' in devices
     assert "has-findings" not in row_with(page, HEADING)
-    assert "Findings for the whole file" in page and "Language-Team is not set" in page
-    others = page[page.index('id="other-findings"') :]
-    assert "<code>locales/xx/other.po:7</code>: a file that is not in the report" in others
-    assert "no file at all" in others
+    untranslated = row_with(page, "Olaf Goldschmidt")
+    assert "has-warning" in untranslated and "not translated" in untranslated
 
 
-def test_findings_of_the_real_checks_sit_next_to_their_segments(
-    project: Layout, matcher: Matcher
+def test_findings_without_an_entry_are_shown_for_the_whole_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    findings = check_po_file(project.po_file("en", STEM), matcher)
-    page = build_report(project, matcher, findings)
-    assert "Findings for the whole file" not in page and 'id="other-findings"' not in page
-    row = row_with(page, "Over 700 AI-based products")
-    assert "&#x27;Medizinprodukte&#x27; should be &#x27;medical devices&#x27;" in row
-    assert len(re.findall(r'<li class="finding', page)) == len(findings)
+    layout = small_project(tmp_path)
+    real = report_module.check_entries
+
+    def with_a_header_finding(entries, language, matcher, checks, file):  # type: ignore[no-untyped-def]
+        found = real(entries, language, matcher, checks, file)
+        return [*found, Finding("header", "error", "Language <x> & y", file, 1)]
+
+    monkeypatch.setattr(report_module, "check_entries", with_a_header_finding)
+    report = build_report(layout, None, ["en"])
+    assert len(report.findings) == 1 and report.counted == 1
+    block = report.html[report.html.index('<div class="file-findings has-error">') :]
+    assert "Findings for the whole file" in block and "line 1: Language &lt;x&gt; &amp; y" in block
+
+
+def test_muted_findings_are_shown_and_counted_apart(tmp_path: Path) -> None:
+    layout = Layout(tmp_path)
+    source, target = "„Am 3. Mai 2024“, sagte er.", "„On the third of May“, he said."
+    write_po(layout.po_file("en", "a"), "en", [("qa-ignore: numbers", source, target)])
+    report = build_report(layout, None, checks=[CHECKS["numbers"]])
+    assert report.muted == len(report.findings) > 0 and report.counted == 0
+    row = rows_of(report.html)[0]
+    assert "has-muted" in row and "has-error" not in row
+    assert '<span class="severity">muted error</span>' in row
+    assert counts_in(card_of(report.html, "en"))["errors"] == 0
+    assert counts_in(card_of(report.html, "en"))["muted"] == report.muted
+    result = CliRunner().invoke(app, ["report", "--project", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    counted = len(check_po_file(layout.po_file("en", "a"), None)) - report.muted
+    assert f"({counted} QA findings, {report.muted} muted)" in result.stdout
+
+
+def test_sections_without_entries_are_left_out(tmp_path: Path) -> None:
+    layout = small_project(tmp_path)
+    write_po(layout.po_file("en", "empty"), "en", [])
+    write_po(layout.po_file("zz", "empty"), "zz", [])
+    page = build_report(layout, None).html
+    assert 'id="file-en-a"' in page and 'id="file-en-empty"' not in page
+    assert 'id="lang-zz"' not in page and 'id="file-zz-empty"' not in page
+    # the summary still lists them, saying why there is nothing to link to
+    card = card_of(page, "zz")
+    assert "<h3>zz</h3>" in card and "empty <small>(no segments)</small>" in card
+    assert "empty <small>(no segments)</small>" in card_of(page, "en")
 
 
 def test_languages_can_be_chosen(project: Layout, matcher: Matcher) -> None:
-    page = build_report(project, matcher, [], languages=["fr"], title="Français <seul>")
+    page = build_report(project, matcher, ["fr"], title="Français <seul>").html
     assert "<title>Français &lt;seul&gt;</title>" in page
     assert f'id="file-fr-{STEM}"' in page and f'id="file-en-{STEM}"' not in page
 
 
 def test_without_a_glossary_nothing_is_marked(project: Layout) -> None:
-    page = build_report(project, None, [])
+    page = build_report(project, None).html
     assert "<mark" not in page and 'class="missing"' not in page
     assert 'data-state="reviewed"' in page
 
 
 def test_page_is_readable_on_screen_and_in_print(page: str) -> None:
-    assert "max-width:" in page and "position:sticky" in page
-    media = page[page.index("@media print") :]
-    assert "position:static" in media and "break-inside:avoid" in media
+    css = template_text("report.css")
+    screen = css[css.index("@media screen{") : css.index("\n}\n", css.index("@media screen{"))]
+    assert "position:sticky" in screen and ".filtered-out{display:none}" in screen
+    assert css.count("position:sticky") == 1 and css.count("filtered-out") == 1  # screen only
+    media = css[css.index("@media print") :]
+    assert "break-before:page" in media and "break-inside:avoid" in media
+    assert ".filters{display:none}" in media
+    assert "display:grid" in css and "flex-wrap:wrap" in css
     assert "window.onerror" in page and 'dataset.ready = "yes"' in page
     assert re.search(r'<form id="filters" class="filters" hidden>', page)  # only with JS
 
@@ -372,6 +556,74 @@ def screenshot(binary: str, html_file: Path, png: Path, size: str = "1280,1600")
     assert result.returncode == 0, result.stderr[-2000:]
 
 
+def with_test_script(page: str, script: str) -> str:
+    """A test copy of the page: one more inline script, and its hash added to the policy
+    (the report itself allows only its own script)."""
+    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()
+    allowed = "script-src &#39;sha256-"
+    assert page.count(allowed) == 1
+    page = page.replace(allowed, f"script-src &#39;sha256-{digest}&#39; &#39;sha256-")
+    return page.replace("</body>", f"<script>{script}</script>\n{ROGUE}\n</body>", 1)
+
+
+# Not allowed by the policy: must not run in the test copy either.
+ROGUE = '<script>document.body.setAttribute("data-rogue", "ran");</script>'
+
+
+# Runs after the report's own script, at 800 px: measures the summary, then tries the
+# filters; writes what it found into the DOM, which --dump-dom prints.
+MEASURE = """
+(function () {
+  var out = {viewport: window.innerWidth, page: document.documentElement.scrollWidth};
+  var summary = document.getElementById("summary");
+  var box = summary.getBoundingClientRect();
+  out.summary = {scroll: summary.scrollWidth, client: summary.clientWidth, outside: []};
+  summary.querySelectorAll("*").forEach(function (el) {
+    var r = el.getBoundingClientRect();
+    if (r.width && (r.left < box.left - 1 || r.right > box.right + 1)) {
+      out.summary.outside.push(el.tagName + "." + el.className);
+    }
+  });
+  out.names = Array.from(summary.querySelectorAll('a[href^="#file-"]')).map(function (a) {
+    return {width: a.parentElement.getBoundingClientRect().width, lines: a.getClientRects().length};
+  });
+  function hidden(selector) {
+    return Array.from(document.querySelectorAll(selector)).filter(function (s) {
+      return getComputedStyle(s).display === "none";
+    }).map(function (s) { return s.id || s.dataset.state; });
+  }
+  var state = document.getElementById("state-filter");
+  var only = document.getElementById("only-findings");
+  function filter(value, findings) {
+    state.value = value;
+    only.checked = findings;
+    state.dispatchEvent(new Event("change"));
+    return {files: hidden("section.file"), languages: hidden("section.language"),
+            rows: hidden("tr.segment").length, shown: Number(document.body.dataset.shown),
+            result: document.getElementById("filter-result").textContent};
+  }
+  out.filters = {reviewed: filter("reviewed", false), findings_mt: filter("MT", true),
+                 none: filter("", false)};
+  document.body.setAttribute("data-measured", JSON.stringify(out));
+})();
+"""
+
+
+@pytest.fixture(scope="module")
+def measured(project: Layout, page: str, tmp_path_factory: pytest.TempPathFactory) -> dict:  # type: ignore[type-arg]
+    folder = tmp_path_factory.mktemp("browser")
+    html_file = write_report(project, with_test_script(page, MEASURE), folder / "test.html")
+    result = run_chromium(
+        chromium(), folder / "profile", "--window-size=800,1000", "--dump-dom", html_file.as_uri()
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "data-error" not in result.stdout, result.stdout[:2000]
+    assert 'data-rogue="ran"' not in result.stdout  # the policy blocks an unhashed script
+    found = re.search(r'data-measured="([^"]*)"', result.stdout)
+    assert found, result.stderr[-2000:]
+    return json.loads(html.unescape(found.group(1)))  # type: ignore[no-any-return]
+
+
 def test_page_runs_in_headless_chromium(project: Layout, page: str, tmp_path: Path) -> None:
     binary = chromium()
     html_file = write_report(project, page, tmp_path / "report.html")
@@ -382,11 +634,71 @@ def test_page_runs_in_headless_chromium(project: Layout, page: str, tmp_path: Pa
     assert 'data-ready="yes"' in dom, result.stderr[-2000:]
     assert "data-error" not in dom
     assert '<form id="filters" class="filters">' in dom  # the script showed the filters
+    assert not re.search(r'class="[^"]*filtered-out', dom)  # nothing filtered until asked
     png = tmp_path / "shot.png"
     screenshot(binary, html_file, png)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert png.stat().st_size > 10_000
     assert time.monotonic() - started < 60
+
+
+def test_summary_does_not_overflow_or_collapse_at_800_px(measured: dict) -> None:  # type: ignore[type-arg]
+    assert 780 <= measured["viewport"] <= 800
+    assert measured["page"] <= measured["viewport"]  # no horizontal scrolling at all
+    summary = measured["summary"]
+    assert summary["scroll"] <= summary["client"] and summary["outside"] == []
+    # the release names keep a readable width (the old table squeezed them to a letter)
+    assert len(measured["names"]) == 4
+    for name in measured["names"]:
+        assert name["width"] >= 200 and name["lines"] <= 3, name
+
+
+def test_filters_hide_sections_with_no_row_left(measured: dict, report: Report) -> None:  # type: ignore[type-arg]
+    rows = sum(len(section.rows) for language in report.languages for section in language.sections)
+    reviewed = measured["filters"]["reviewed"]  # only one reviewed entry: en, the long release
+    assert reviewed["shown"] == 1 and reviewed["rows"] == rows - 1
+    assert reviewed["files"] == [f"file-en-{EXTRA}", f"file-fr-{STEM}", f"file-fr-{EXTRA}"]
+    assert reviewed["languages"] == ["lang-fr"]
+    assert reviewed["result"] == f"1 of {rows} segments shown"
+    with_findings = measured["filters"]["findings_mt"]  # the MT entry has no finding
+    assert with_findings["shown"] == 0 and with_findings["languages"] == ["lang-en", "lang-fr"]
+    everything = measured["filters"]["none"]
+    assert everything == {"files": [], "languages": [], "rows": 0, "shown": rows, "result": ""}
+
+
+def test_print_starts_each_language_on_a_new_page(tmp_path: Path) -> None:
+    layout = small_project(tmp_path)
+    html_file = write_report(layout, build_report(layout, None).html)
+    pdf = tmp_path / "report.pdf"
+    result = run_chromium(
+        chromium(), tmp_path / "profile", f"--print-to-pdf={pdf}", "--no-pdf-header-footer",
+        html_file.as_uri(),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf.read_bytes()))
+    assert pages == 3  # the summary, English, French: each fits on one page
+
+
+# --- the command --------------------------------------------------------------------
+
+
+def test_report_command_writes_the_page(tmp_path: Path) -> None:
+    layout = make_project(tmp_path, extra=False)
+    review_some(next((layout.locales / "en").glob("*.po")))
+    output = tmp_path / "review.html"
+    result = CliRunner().invoke(
+        app, ["report", "--project", str(tmp_path), "--lang", "en", "-o", str(output)]
+    )
+    assert result.exit_code == 0, result.output
+    page = output.read_text(encoding="utf-8")
+    assert "English (en)" in page and "French (fr)" not in page
+    matcher = Project.load(tmp_path).matcher
+    counted = sum(
+        not finding.muted
+        for path in sorted((layout.locales / "en").glob("*.po"))
+        for finding in check_po_file(path, matcher)
+    )
+    assert f"wrote {output} ({counted} QA findings)" in " ".join(result.stdout.split())
 
 
 # --- the screenshot in docs/ --------------------------------------------------------
@@ -424,28 +736,10 @@ def main(output: Path) -> None:
         translate_for_docs(layout.po_file("en", STEM))
         matcher = Matcher(load_glossary(ROOT / "pipeline" / "glossary" / "data" / "radiology.csv"))
         checks = [check for check in CHECKS.values() if check.id != "untranslated"]
-        findings = check_po_file(layout.po_file("en", STEM), matcher, checks)
-        page = build_report(layout, matcher, findings, languages=["en"])
+        page = build_report(layout, matcher, ["en"], checks=checks).html
         html_file = write_report(layout, page)
         screenshot(shutil.which("chromium") or "chromium", html_file, output, "1100,1400")
 
 
 if __name__ == "__main__":
     main(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/report.png"))
-
-
-def test_report_command_writes_the_page(tmp_path: Path) -> None:
-    from typer.testing import CliRunner
-
-    from pipeline.cli import app
-
-    layout = make_project(tmp_path, extra=False)
-    review_some(next((layout.locales / "en").glob("*.po")))
-    output = tmp_path / "review.html"
-    result = CliRunner().invoke(
-        app, ["report", "--project", str(tmp_path), "--lang", "en", "-o", str(output)]
-    )
-    assert result.exit_code == 0, result.output
-    page = output.read_text(encoding="utf-8")
-    assert "English (en)" in page and "French (fr)" not in page
-    assert "QA findings" in result.stdout

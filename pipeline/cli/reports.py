@@ -17,13 +17,10 @@ from pipeline.cli.base import (
     exit_if_unreadable,
     load_project,
     optional_languages,
-    po_files,
     print_json,
 )
 from pipeline.console import reports_errors, stdout
-from pipeline.errors import PipelineError
 from pipeline.project import Overrides
-from pipeline.qa.checks import check_po_file
 from pipeline.qa.quality import collect_pairs, quality_report
 from pipeline.qa.report import build_report, write_report
 
@@ -97,18 +94,10 @@ def report(
     Example: pipeline report --lang en -o review.html
     """
     resolved = load_project(project, Overrides(glossaries=tuple(glossary) if glossary else None))
-    layout = resolved.layout
     languages = optional_languages(lang)
-    findings = []
-    unreadable: list[PipelineError] = []
-    for path in po_files([layout.locales] if layout.locales.is_dir() else []):
-        if languages is None or path.parent.name in languages:
-            try:
-                findings.extend(check_po_file(path, resolved.matcher))
-            except PipelineError as error:
-                unreadable.append(error)  # left out of the report (review_status skips it)
-    html = build_report(layout, resolved.matcher, findings, list(languages) if languages else None)
-    written = write_report(layout, html, output)
-    skipped = f"; {len(unreadable)} unreadable PO files left out" if unreadable else ""
-    stdout.print(f"wrote {written} ({len(findings)} QA findings{skipped})")
-    exit_if_unreadable(unreadable)
+    built = build_report(resolved.layout, resolved.matcher, languages)
+    written = write_report(resolved.layout, built.html, output)
+    muted = f", {built.muted} muted" if built.muted else ""
+    skipped = f"; {len(built.unreadable)} unreadable PO files left out" if built.unreadable else ""
+    stdout.print(f"wrote {written} ({built.counted} QA findings{muted}{skipped})")
+    exit_if_unreadable(list(built.unreadable))

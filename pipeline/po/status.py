@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -46,20 +47,33 @@ def review_status(
     languages). A file that cannot be read is left out, and its error (file and line)
     added to ``errors`` when given, so one broken file never hides the others."""
     results = []
-    if not layout.locales.is_dir():
-        return results
-    for directory in sorted(p for p in layout.locales.iterdir() if p.is_dir()):
-        if directory.name == "templates" or (languages and directory.name not in languages):
+    for language, path in progress_files(layout, languages):
+        try:
+            entries = read_catalog(path).entries
+        except PipelineError as error:
+            if errors is not None:
+                errors.append(error)
             continue
-        for path in sorted(directory.glob("*.po")):
-            try:
-                entries = read_catalog(path).entries
-            except PipelineError as error:
-                if errors is not None:
-                    errors.append(error)
-                continue
-            results.append(_progress(path, directory.name, entries))
+        results.append(catalog_progress(path, language, entries))
     return results
+
+
+def progress_files(layout: Layout, languages: list[str] | None = None) -> list[tuple[str, Path]]:
+    """(language, PO file) of what :func:`review_status` reads: ``locales/<lang>/*.po``
+    in order, templates aside, optionally only some languages."""
+    if not layout.locales.is_dir():
+        return []
+    return [
+        (directory.name, path)
+        for directory in sorted(p for p in layout.locales.iterdir() if p.is_dir())
+        if directory.name != "templates" and not (languages and directory.name not in languages)
+        for path in sorted(directory.glob("*.po"))
+    ]
+
+
+def catalog_progress(path: Path, language: str, entries: Sequence[Entry]) -> ReviewProgress:
+    """The progress of one PO file from its entries, already read."""
+    return _progress(path, language, tuple(entries))
 
 
 def _progress(path: Path, language: str, entries: tuple[Entry, ...]) -> ReviewProgress:
