@@ -11,7 +11,7 @@ import json
 import math
 import tomllib
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
@@ -93,7 +93,7 @@ def load_config(project: Path) -> Config:
         ) from None
     except (OSError, UnicodeDecodeError) as error:
         raise InputError(f"cannot read the configuration ({error})", path=path) from None
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}
     for section, table in data.items():
         if not isinstance(table, dict):
             raise _unknown(path, section)
@@ -107,7 +107,7 @@ def load_config(project: Path) -> Config:
             if problem:
                 raise InputError(f"{name} {problem}", path=path, fix=setting.fix)
             values[setting.field] = typed
-    config = Config(root=path.parent, file=path, **values)  # type: ignore[arg-type]
+    config = replace(Config(root=path.parent, file=path), **values)
     _check_folders(config, path)
     return config
 
@@ -366,7 +366,8 @@ def _typed(path: Path, name: str, value: object, kind: type) -> object:
         value, ok = float(value), True
     if kind is list:
         ok = isinstance(value, list) and all(isinstance(item, str) for item in value)
-        value = tuple(value) if ok else value  # type: ignore[arg-type]
+        if ok and isinstance(value, list):
+            value = tuple(value)
     if not ok:
         raise InputError(
             f"{name} must be {_TYPE_NAMES[kind]}, not {value!r}",

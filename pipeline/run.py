@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import astuple, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pipeline import __version__
 from pipeline.document import read_document
@@ -41,6 +42,7 @@ from pipeline.segment import Level, SegmentationRules, SegmentedDocument, segmen
 from pipeline.stages import ExportReport, LanguageResult, QaCounts, Release, export
 
 STATE_VERSION = 2  # 2: with each release's QA counts per language
+State = dict[str, Any]  # .pipeline/state.json as read (checked where it is used)
 
 
 @dataclass(frozen=True)
@@ -309,10 +311,16 @@ def run(
     exported = None
     if settings.languages and documents:
         exported = export(
-            layout, documents, settings.languages, engine, matcher, settings.tm_threshold,
-            on_translate, dry_run=settings.dry_run,
+            layout,
+            documents,
+            settings.languages,
+            engine=engine,
+            matcher=matcher,
+            tm_threshold=settings.tm_threshold,
+            progress=on_translate,
+            dry_run=settings.dry_run,
             annotate=lambda entry, language: annotate(entry, language, matcher),
-        )  # fmt: skip
+        )
         clock.update(exported.seconds)
         failures.extend(ReleaseFailure(Path(""), message) for message in exported.failures)
         if not settings.dry_run and not exported.failures:  # a broken PO file: look again
@@ -388,7 +396,7 @@ def _is_unchanged(
     layout: Layout,
     path: Path,
     settings: RunSettings,
-    state: dict,  # type: ignore[type-arg]
+    state: State,
     source_hashes: dict[str, str],
     language_hashes: dict[str, str],
 ) -> bool:
@@ -406,14 +414,14 @@ def _is_unchanged(
     return layout.pot_file(path.stem).is_file()
 
 
-def _stored_qa(state: dict, key: str, language: str) -> QaCounts:  # type: ignore[type-arg]
+def _stored_qa(state: State, key: str, language: str) -> QaCounts:
     stored = state.get("qa", {}).get(key, {}).get(language)
     if isinstance(stored, list) and len(stored) == 5 and all(isinstance(n, int) for n in stored):
         return QaCounts(*stored)
     return QaCounts()
 
 
-def _read_state(layout: Layout) -> dict:  # type: ignore[type-arg]
+def _read_state(layout: Layout) -> State:
     try:
         state = json.loads(layout.state.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -429,7 +437,7 @@ def _write_state(
     layout: Layout,
     settings: RunSettings,
     source_hashes: dict[str, str],
-    previous: dict,  # type: ignore[type-arg]
+    previous: State,
     results: Sequence[LanguageResult],
 ) -> None:
     same = previous.get("settings") == settings.settings_key

@@ -183,8 +183,11 @@ def export(
                 existing[release.path] = read_catalog(path) if path.is_file() else Catalog()
             except PipelineError as error:
                 failures.append(_not_written(error).message)
-        read_now = {layout.po_file(language, r.stem): existing[r.path] for r in releases
-                    if r.path in existing}  # fmt: skip
+        read_now = {
+            layout.po_file(language, r.stem): existing[r.path]
+            for r in releases
+            if r.path in existing
+        }
         tm = TranslationMemory.from_catalogs(_language_catalogs(layout, language, read_now))
         clock.add("read", started)
         started = time.perf_counter()
@@ -195,17 +198,33 @@ def export(
         clock.add("glossary", started)
         started = time.perf_counter()
         machine = _machine_translations(
-            usable, units_by_release, existing, tm, language, engine, matcher, missing, reasons,
-            progress, counts, dry_run,
-        )  # fmt: skip
+            _Wanted(usable, units_by_release, existing, tm, language),
+            engine=engine,
+            matcher=matcher,
+            missing=missing,
+            reasons=reasons,
+            progress=progress,
+            counts=counts,
+            dry_run=dry_run,
+        )
         clock.add("mt", started)
         started = time.perf_counter()
         for release in usable:
             try:
                 result = _write_language(
-                    layout, release, language, matcher, units_by_release[release.path],
-                    existing[release.path], tm, machine, tm_threshold, now, dry_run, annotate,
-                )  # fmt: skip
+                    layout,
+                    release,
+                    language,
+                    matcher=matcher,
+                    drafts=units_by_release[release.path],
+                    existing=existing[release.path],
+                    tm=tm,
+                    machine=machine,
+                    tm_threshold=tm_threshold,
+                    now=now,
+                    dry_run=dry_run,
+                    annotate=annotate,
+                )
             except WriteCheckError as error:
                 failures.append(error.message)
                 continue
@@ -289,12 +308,20 @@ def _needs_mt(draft: _Draft, entry: Entry | None, tm: TranslationMemory, own: st
     return tm.lookup(draft.msgid, threshold=1.01, exclude=own) is None
 
 
+@dataclass(frozen=True)
+class _Wanted:
+    """What decides which segments of a language need machine translation."""
+
+    releases: Sequence[Release]
+    units: dict[Path, list[_Draft]]
+    existing: dict[Path, Catalog]
+    tm: TranslationMemory
+    language: str
+
+
 def _machine_translations(
-    releases: Sequence[Release],
-    units: dict[Path, list[_Draft]],
-    existing: dict[Path, Catalog],
-    tm: TranslationMemory,
-    language: str,
+    wanted_by: _Wanted,
+    *,
     engine: Engine | None,
     matcher: Matcher | None,
     missing: dict[str, str],
@@ -305,12 +332,14 @@ def _machine_translations(
 ) -> dict[str, _Machine]:
     """msgid → its machine translation, for every segment that needs MT. A dry run takes
     what the cache has and marks the rest as still to translate (``result`` None)."""
+    language = wanted_by.language
     wanted: dict[str, Segment] = {}
-    for release in releases:
+    for release in wanted_by.releases:
         own = _own_po(release, language)
-        previous = claim(units[release.path], existing[release.path].entries)
-        for draft in units[release.path]:
-            if _needs_mt(draft, previous.get((draft.msgctxt, draft.msgid)), tm, own):
+        units = wanted_by.units[release.path]
+        previous = claim(units, wanted_by.existing[release.path].entries)
+        for draft in units:
+            if _needs_mt(draft, previous.get((draft.msgctxt, draft.msgid)), wanted_by.tm, own):
                 wanted.setdefault(draft.msgid, draft.segments[0])
     counts["wanted"] += len(wanted)
     if not wanted or engine is None:
@@ -362,6 +391,7 @@ def _write_language(
     layout: Layout,
     release: Release,
     language: str,
+    *,
     matcher: Matcher | None,
     drafts: list[_Draft],
     existing: Catalog,

@@ -354,8 +354,8 @@ def _match_lines(text: str, pos: int, content: str) -> int | None:
             ending = _LINE_END.match(text, index)
             if ending is None:
                 return None
-            prefix_end = _LINE_PREFIX.match(text, ending.end()).end()  # type: ignore[union-attr]
-            index = prefix_end - _LINE_PREFIX.match(piece).end()  # type: ignore[union-attr]
+            prefix_end = _match_end(_LINE_PREFIX, text, ending.end())
+            index = prefix_end - _match_end(_LINE_PREFIX, piece, 0)
             if index < ending.end():
                 return None
         if not text.startswith(piece, index):
@@ -403,17 +403,23 @@ def _link_tail(text: str, pos: int, limit: int) -> int | None:
     return pos
 
 
+def _match_end(pattern: re.Pattern[str], text: str, pos: int) -> int:
+    """Where ``pattern`` (one that also matches the empty string) ends when tried at ``pos``."""
+    match = pattern.match(text, pos)
+    return match.end() if match else pos
+
+
 def _inline_destination_end(text: str, pos: int, limit: int) -> int | None:
-    pos = _SPACE.match(text, pos).end()  # type: ignore[union-attr]
+    pos = _match_end(_SPACE, text, pos)
     if pos < limit and text[pos] != ")":
         destination = parseLinkDestination(text, pos, limit)
         if destination.ok:
             pos = destination.pos
-        after_space = _SPACE.match(text, pos).end()  # type: ignore[union-attr]
+        after_space = _match_end(_SPACE, text, pos)
         if after_space > pos and after_space < limit and text[after_space] in "\"'(":
             title = parseLinkTitle(text, after_space, limit)
             if title.ok:
-                pos = _SPACE.match(text, title.pos).end()  # type: ignore[union-attr]
+                pos = _match_end(_SPACE, text, title.pos)
         else:
             pos = after_space
     if pos < limit and text[pos] == ")":

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +30,8 @@ from pipeline.glossary.model import (
     split_variants,
 )
 
+# report(severity, row, message, fix, concept): collects a problem of the file being read
+Reporter = Callable[..., None]
 TRUE_VALUES = {"yes", "y", "true", "1", "x"}
 FALSE_VALUES = {"", "no", "n", "false", "0"}
 
@@ -235,7 +238,7 @@ def concepts_from_table(table: Table) -> tuple[Termbase, list[Problem]]:
     return Termbase(tuple(concepts), (table.path,)), problems
 
 
-def _parse_cell(row: Row, language: str, concept_id: str, report) -> tuple[Term, ...]:  # type: ignore[no-untyped-def]
+def _parse_cell(row: Row, language: str, concept_id: str, report: Reporter) -> tuple[Term, ...]:
     variants = split_variants(row.cells[language])
     terms = []
     for variant in variants:
@@ -265,7 +268,7 @@ def _has_letter_or_digit(text: str) -> bool:
     return any(unicodedata.category(char)[0] in "LN" for char in text)
 
 
-def _flag(row: Row, column: str, concept_id: str, report) -> bool:  # type: ignore[no-untyped-def]
+def _flag(row: Row, column: str, concept_id: str, report: Reporter) -> bool:
     value = row.cells.get(column, "").strip().lower()
     if value in TRUE_VALUES:
         return True
@@ -280,7 +283,7 @@ def _flag(row: Row, column: str, concept_id: str, report) -> bool:  # type: igno
     return False
 
 
-def _check_concept(concept: Concept, row: Row, languages: list[str], report) -> None:  # type: ignore[no-untyped-def]
+def _check_concept(concept: Concept, row: Row, languages: list[str], report: Reporter) -> None:
     if concept.pos and concept.pos not in POS_VALUES:
         report(
             "warning",

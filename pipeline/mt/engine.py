@@ -18,12 +18,16 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from pipeline.errors import InputError
 from pipeline.mt.align import Anchor, insert_by_attention, join_pieces, strip_placeholders
 from pipeline.mt.cache import TranslationCache, cache_key
 from pipeline.mt.packages import ModelError, PackageInfo, default_packages_dir, list_packages
 from pipeline.mt.protect import PLACEHOLDER, Retry
+
+if TYPE_CHECKING:  # argostranslate is imported only when a model is loaded
+    from argostranslate.tokenizer import Tokenizer
 
 PIVOT = "en"
 # CTranslate2's compute types; which of them a device supports is asked at load time.
@@ -128,7 +132,7 @@ def _check_compute_type(compute_type: str, supported: set[str]) -> None:
         )
 
 
-def _tokenizer_for(package: PackageInfo):  # type: ignore[no-untyped-def]
+def _tokenizer_for(package: PackageInfo) -> Tokenizer:
     from argostranslate.tokenizer import BPETokenizer, SentencePieceTokenizer
 
     sentencepiece = package.path / "sentencepiece.model"
@@ -262,8 +266,10 @@ class Engine:
             legs,
             progress,
         )
-        fresh = {keys[i]: (output, tuple(warnings.get(n, ()))) for n, (i, output) in
-                 enumerate(zip(order, outputs, strict=True))}  # fmt: skip
+        fresh = {
+            keys[i]: (output, tuple(warnings.get(n, ())))
+            for n, (i, output) in enumerate(zip(order, outputs, strict=True))
+        }
         if self.cache and fresh:
             self.cache.put_many(
                 (key, route_name, texts[todo[key]], output, notes)
@@ -450,7 +456,7 @@ class Engine:
 
     def _run_batch(
         self, model: _LoadedModel, batch: list[list[str]], no_repeat: int, attention: bool = False
-    ) -> list:  # type: ignore[type-arg]
+    ) -> list[Any]:
         """Best hypothesis per input: tokens, or (tokens, attention) when asked for."""
         limit = self._length_limit(max((len(tokens) for tokens in batch), default=0))
         prefix = [[model.target_prefix] for _ in batch] if model.target_prefix else None

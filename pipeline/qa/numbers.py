@@ -169,8 +169,8 @@ def _date_spans(text: str, language: str) -> tuple[tuple[int, int, Date], ...]:
         month = MONTH_NUMBERS[_month_key(name)]
         if day and not 1 <= int(day) <= 31:
             continue
-        spans.append((match.start(), match.end(), Date(int(year) if year else None, month,
-                                                       int(day or 0))))  # fmt: skip
+        date = Date(year=int(year) if year else None, month=month, day=int(day or 0))
+        spans.append((match.start(), match.end(), date))
     return tuple(sorted(spans, key=lambda item: item[0]))
 
 
