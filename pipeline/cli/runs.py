@@ -193,10 +193,11 @@ def _report_run(report: RunReport, as_json: bool) -> None:
     exported = report.export
     for language, fix in exported.missing_models.items() if exported else []:
         reason = exported.missing_reasons.get(language, "")
+        were = "would be" if report.dry_run else "were"
         stderr.print(
-            f"[yellow]no model translates de→{language}:[/] {escape(reason)}\n  PO files were "
+            f"[yellow]no model translates de→{language}:[/] {escape(reason)}\n  PO files {were} "
             "written with translation-memory suggestions and glossary hints only; machine "
-            f"suggestions already in them were kept. Install the model with: {escape(fix)}",
+            f"suggestions already in them are kept. Install the model with: {escape(fix)}",
             highlight=False,
         )
     for failure in report.failures:
