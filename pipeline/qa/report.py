@@ -20,7 +20,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 
@@ -142,12 +142,12 @@ class FileSection:
     def anchor(self) -> str:
         return _anchor(self.progress.language, self.progress.release)
 
-    @property
+    @cached_property
     def findings(self) -> tuple[Finding, ...]:
         attached = tuple(finding for row in self.rows for finding in row.findings)
         return attached + self.loose_findings
 
-    @property
+    @cached_property
     def qa(self) -> QACounts:
         return QACounts.of(self.findings)
 
@@ -185,7 +185,7 @@ class LanguageSummary:
     def untranslated(self) -> int:
         return self._sum("untranslated")
 
-    @property
+    @cached_property
     def qa(self) -> QACounts:
         return sum((section.qa for section in self.sections), QACounts())
 
@@ -231,6 +231,8 @@ def build_report(
     are those ``pipeline check`` gives for the file. A file that cannot be read is left
     out of the page and its error is in :attr:`Report.unreadable`.
     """
+    if isinstance(languages, str) or any(not isinstance(code, str) for code in languages or ()):
+        raise TypeError("languages are codes (build_report runs the checks: it takes no findings)")
     sections: list[FileSection] = []
     unreadable: list[PipelineError] = []
     for language, path in progress_files(layout, list(languages) if languages else None):
