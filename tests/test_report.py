@@ -19,6 +19,7 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import polib
 import pytest
@@ -161,8 +162,8 @@ def row_with(page: str, text: str) -> str:
 
 def card_of(page: str, language: str) -> str:
     """The summary card of a language."""
-    match = re.search(rf'<article class="card[^"]*" data-language="{language}">.*?</article>',
-                      page, flags=re.S)  # fmt: skip
+    pattern = rf'<article class="card[^"]*" data-language="{language}">.*?</article>'
+    match = re.search(pattern, page, flags=re.S)
     assert match, language
     return match.group()
 
@@ -179,8 +180,8 @@ def po_files_of(layout: Layout) -> list[Path]:
 
 
 def finding_key(finding: Finding) -> tuple[object, ...]:
-    return (finding.check, finding.severity, finding.message, finding.file, finding.line,
-            finding.msgid, finding.muted)  # fmt: skip
+    where = (finding.file, finding.line, finding.msgid)
+    return (finding.check, finding.severity, finding.message, *where, finding.muted)
 
 
 # --- library ------------------------------------------------------------------------
@@ -463,8 +464,9 @@ def test_findings_without_an_entry_are_shown_for_the_whole_file(
     layout = small_project(tmp_path)
     real = report_module.check_entries
 
-    def with_a_header_finding(entries, language, matcher, checks, file):  # type: ignore[no-untyped-def]
-        found = real(entries, language, matcher, checks, file)
+    def with_a_header_finding(*arguments: Any) -> list[Finding]:
+        found = real(*arguments)
+        file = arguments[4]
         return [*found, Finding("header", "error", "Language <x> & y", file, 1)]
 
     monkeypatch.setattr(report_module, "check_entries", with_a_header_finding)
@@ -549,10 +551,8 @@ def run_chromium(binary: str, profile: Path, *arguments: str) -> subprocess.Comp
 
 def screenshot(binary: str, html_file: Path, png: Path, size: str = "1280,1600") -> None:
     with tempfile.TemporaryDirectory() as profile:
-        result = run_chromium(
-            binary, Path(profile), f"--screenshot={png}", f"--window-size={size}",
-            "--hide-scrollbars", html_file.as_uri(),
-        )  # fmt: skip
+        window = (f"--screenshot={png}", f"--window-size={size}", "--hide-scrollbars")
+        result = run_chromium(binary, Path(profile), *window, html_file.as_uri())
     assert result.returncode == 0, result.stderr[-2000:]
 
 
@@ -610,7 +610,9 @@ MEASURE = """
 
 
 @pytest.fixture(scope="module")
-def measured(project: Layout, page: str, tmp_path_factory: pytest.TempPathFactory) -> dict:  # type: ignore[type-arg]
+def measured(
+    project: Layout, page: str, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
     folder = tmp_path_factory.mktemp("browser")
     html_file = write_report(project, with_test_script(page, MEASURE), folder / "test.html")
     result = run_chromium(
@@ -621,7 +623,8 @@ def measured(project: Layout, page: str, tmp_path_factory: pytest.TempPathFactor
     assert 'data-rogue="ran"' not in result.stdout  # the policy blocks an unhashed script
     found = re.search(r'data-measured="([^"]*)"', result.stdout)
     assert found, result.stderr[-2000:]
-    return json.loads(html.unescape(found.group(1)))  # type: ignore[no-any-return]
+    document: dict[str, Any] = json.loads(html.unescape(found.group(1)))
+    return document
 
 
 def test_page_runs_in_headless_chromium(project: Layout, page: str, tmp_path: Path) -> None:
@@ -642,7 +645,7 @@ def test_page_runs_in_headless_chromium(project: Layout, page: str, tmp_path: Pa
     assert time.monotonic() - started < 60
 
 
-def test_summary_does_not_overflow_or_collapse_at_800_px(measured: dict) -> None:  # type: ignore[type-arg]
+def test_summary_does_not_overflow_or_collapse_at_800_px(measured: dict[str, Any]) -> None:
     assert 780 <= measured["viewport"] <= 800
     assert measured["page"] <= measured["viewport"]  # no horizontal scrolling at all
     summary = measured["summary"]
@@ -653,7 +656,7 @@ def test_summary_does_not_overflow_or_collapse_at_800_px(measured: dict) -> None
         assert name["width"] >= 200 and name["lines"] <= 3, name
 
 
-def test_filters_hide_sections_with_no_row_left(measured: dict, report: Report) -> None:  # type: ignore[type-arg]
+def test_filters_hide_sections_with_no_row_left(measured: dict[str, Any], report: Report) -> None:
     rows = sum(len(section.rows) for language in report.languages for section in language.sections)
     reviewed = measured["filters"]["reviewed"]  # only one reviewed entry: en, the long release
     assert reviewed["shown"] == 1 and reviewed["rows"] == rows - 1
@@ -670,10 +673,8 @@ def test_print_starts_each_language_on_a_new_page(tmp_path: Path) -> None:
     layout = small_project(tmp_path)
     html_file = write_report(layout, build_report(layout, None).html)
     pdf = tmp_path / "report.pdf"
-    result = run_chromium(
-        chromium(), tmp_path / "profile", f"--print-to-pdf={pdf}", "--no-pdf-header-footer",
-        html_file.as_uri(),
-    )  # fmt: skip
+    printing = (f"--print-to-pdf={pdf}", "--no-pdf-header-footer")
+    result = run_chromium(chromium(), tmp_path / "profile", *printing, html_file.as_uri())
     assert result.returncode == 0, result.stderr[-2000:]
     pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf.read_bytes()))
     assert pages == 3  # the summary, English, French: each fits on one page
