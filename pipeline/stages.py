@@ -47,6 +47,16 @@ from pipeline.po.merge import (
     claim,
     merge,
 )
+from pipeline.po.notes import (
+    BlockType,
+    GlossaryHint,
+    MtWarning,
+    Origin,
+    OriginNote,
+    Paragraph,
+    TermNote,
+    render,
+)
 from pipeline.po.reader import UNTOUCHED, parse_catalog, read_catalog
 from pipeline.po.selfcheck import WriteCheckError, checked_render
 from pipeline.po.sidecar import origin_comment, read_suggestions, record_suggestions
@@ -280,13 +290,13 @@ def _units(
                 refs = draft.references if ref in draft.references else (*draft.references, ref)
                 drafts[key] = replace(draft, references=refs, segments=(*draft.segments, segment))
                 continue
-            comments = [f"type: {segment.kind.value}"]
+            comments = [render(BlockType(segment.kind.value))]
             missing = f"(no {language} term)"
             if len(block.segments) > 1:
-                comments.append(f"paragraph: {paragraph}")
+                comments.append(render(Paragraph(paragraph)))
             if matcher is not None:
                 comments.extend(
-                    _one_line(f"glossary: {span.surface} → {span.target or missing}")
+                    _one_line(render(GlossaryHint(span.surface, span.target or missing)))
                     for span in find_terms(segment.text, matcher, language)
                 )
             drafts[key] = _Draft(msgid, context, (ref,), tuple(comments), (segment,))
@@ -502,18 +512,18 @@ def _suggest(
 ) -> tuple[Suggestion, tuple[str, ...]]:
     exact = tm.lookup(draft.msgid, threshold=1.01, exclude=own)
     if exact is not None:
-        return exact, (f"origin: TM {exact.detail}",)
+        return exact, (render(OriginNote(Origin.TM, exact.detail)),)
     if draft.msgid in machine:
         result, description = machine[draft.msgid].result, machine[draft.msgid].description
         if result is None:
-            return Suggestion(PREDICTED, "mt", description), ()
-        comments = [f"origin: MT {description}"]
+            return Suggestion(PREDICTED, Origin.MT, description), ()
+        comments = [render(OriginNote(Origin.MT, description))]
         comments += [_term_comment(term) for term in result.terms if term.status != NO_TERM]
-        comments += [f"warning: {warning}" for warning in result.warnings]
-        return Suggestion(po_text(result.text), "mt", description), tuple(comments)
+        comments += [render(MtWarning(warning)) for warning in result.warnings]
+        return Suggestion(po_text(result.text), Origin.MT, description), tuple(comments)
     close = tm.lookup(draft.msgid, threshold=tm_threshold, exclude=own)
     if close is not None:
-        return close, (f"origin: TM {close.detail}",)
+        return close, (render(OriginNote(Origin.TM_FUZZY, close.detail)),)
     return NO_SUGGESTION, ()
 
 
@@ -523,7 +533,7 @@ def _name(release: Release) -> str:
 
 
 def _term_comment(term: AppliedTerm) -> str:
-    return f"term {term.status}: {term.source} → {term.target}"
+    return render(TermNote(term.status, term.source, term.target))
 
 
 def _write_template(layout: Layout, release: Release, now: datetime | None, dry_run: bool) -> bool:

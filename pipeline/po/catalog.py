@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
+from pipeline.po.notes import EntryState
 from pipeline.po.wrap import PAGE_WIDTH, po_string
 
 FUZZY = "fuzzy"
@@ -41,6 +42,15 @@ class Entry:
     def reviewed(self) -> bool:
         """A translation a reviewer approved: not fuzzy, not empty."""
         return bool(self.msgstr) and not self.fuzzy
+
+    @property
+    def state(self) -> EntryState:
+        """Obsolete, else untranslated (no msgstr), else fuzzy, else reviewed."""
+        if self.obsolete:
+            return EntryState.OBSOLETE
+        if not self.msgstr:
+            return EntryState.UNTRANSLATED
+        return EntryState.FUZZY if self.fuzzy else EntryState.REVIEWED
 
     def with_flags(self, fuzzy: bool) -> Entry:
         flags = tuple(flag for flag in self.flags if flag != FUZZY)

@@ -38,17 +38,23 @@ from typing import Protocol
 from rapidfuzz import fuzz, process
 
 from pipeline.po.catalog import FUZZY, Catalog, Entry
+from pipeline.po.notes import (
+    SUGGESTED,
+    Origin,
+    OriginNote,
+    about_suggestion,
+    copied_from_tm,
+    has_block,
+    origins_of,
+    parse,
+    render,
+)
 
 DEFAULT_TM_THRESHOLD = 0.75
 HEADING = "heading"  # msgctxt of a heading whose text is also body text
 BODY = "body"  # msgctxt of an obsolete body entry whose heading took its msgctxt-less key
-TM_COPY = "origin: TM exact match"  # the machine comment of an exact TM match
-REVIEWED = "origin: reviewed"
-DRAFT = "origin: reviewer draft (fuzzy)"
-MT_ORIGIN = "origin: MT "  # a machine suggestion, with the engine and models
-TM_ORIGIN = "origin: TM "  # a translation-memory suggestion, with the file and similarity
-_SUGGESTED = (MT_ORIGIN, TM_ORIGIN)
-ORIGIN_PREFIXES = ("origin:", "term ", "warning:")  # machine comments about the suggestion
+REVIEWED = render(OriginNote(Origin.REVIEWED))  # "origin: reviewed"
+DRAFT = render(OriginNote(Origin.DRAFT))  # "origin: reviewer draft (fuzzy)"
 
 
 @dataclass(frozen=True)
@@ -56,12 +62,12 @@ class Suggestion:
     """What the pipeline proposes for one segment in one language."""
 
     text: str
-    origin: str  # "mt", "tm", "tm-fuzzy" or "" (nothing)
+    origin: Origin | None  # MT, TM (exact), TM_FUZZY, or None (nothing)
     detail: str = ""  # engine and model, or the TM file and similarity
     previous_msgid: str | None = None  # the German a fuzzy TM match was made for
 
 
-NO_SUGGESTION = Suggestion("", "")
+NO_SUGGESTION = Suggestion("", None)
 
 
 @dataclass(frozen=True)
@@ -111,7 +117,7 @@ class Memory:
 
 def is_tm_copy(entry: Entry) -> bool:
     """An exact TM match the pipeline filled in: not a reviewer's translation."""
-    return any(line.startswith(TM_COPY) for line in entry.extracted)
+    return any(copied_from_tm(parse(line)) for line in entry.extracted)
 
 
 class TranslationMemory:
@@ -150,7 +156,7 @@ class TranslationMemory:
         ``exclude`` do not count."""
         exact = self._usable(source, exclude)
         if exact is not None:
-            return Suggestion(exact.target, "tm", f"exact match, {exact.origin}")
+            return Suggestion(exact.target, Origin.TM, f"exact match, {exact.origin}")
         if not self._sources or threshold > 1:
             return None
         matches = process.extract(
@@ -160,7 +166,7 @@ class TranslationMemory:
             usable = self._usable(match, exclude)
             if match != source and usable is not None:
                 detail = f"{score:.0f}% match, {usable.origin}"
-                return Suggestion(usable.target, "tm-fuzzy", detail, match)
+                return Suggestion(usable.target, Origin.TM_FUZZY, detail, match)
         return None
 
     def _usable(self, source: str, exclude: str) -> Memory | None:
@@ -184,7 +190,7 @@ class _Keyed(Protocol):
 def _is_heading(msgctxt: str | None, comments: tuple[str, ...]) -> bool:
     if msgctxt in (HEADING, BODY):
         return msgctxt == HEADING
-    return f"type: {HEADING}" in comments
+    return has_block(comments, HEADING)
 
 
 def claim(units: Sequence[_Keyed], entries: Sequence[Entry]) -> dict[tuple[str | None, str], Entry]:
@@ -272,11 +278,12 @@ def merge(
 
 def _base(comments: tuple[str, ...]) -> tuple[str, ...]:
     """Machine comments without those about the suggestion."""
-    return tuple(line for line in comments if not line.startswith(ORIGIN_PREFIXES))
+    return tuple(line for line in comments if not about_suggestion(parse(line)))
 
 
 def _origin_lines(entry: Entry) -> tuple[str, ...]:
-    return tuple(line for line in entry.extracted if line.startswith(ORIGIN_PREFIXES))
+    """The entry's machine comments about its suggestion: origin, terms, MT warnings."""
+    return tuple(line for line in entry.extracted if about_suggestion(parse(line)))
 
 
 def _reviewed_comments(unit: Unit, previous: Entry) -> tuple[str, ...]:
@@ -285,11 +292,11 @@ def _reviewed_comments(unit: Unit, previous: Entry) -> tuple[str, ...]:
     suggestion shows the suggestion, anything else is "reviewed"."""
     suggestion = unit.suggestion
     same = suggestion.text == previous.msgstr
-    copy = next((line for line in previous.extracted if line.startswith(TM_COPY)), None)
+    copy = next((line for line in previous.extracted if copied_from_tm(parse(line))), None)
     if copy is not None:
-        current = same and suggestion.origin == "tm"
+        current = same and suggestion.origin == Origin.TM
         return unit.comments if current else (*_base(unit.comments), copy)
-    if same and suggestion.origin in ("mt", "tm-fuzzy"):
+    if same and suggestion.origin in (Origin.MT, Origin.TM_FUZZY):
         return unit.comments
     return (*_base(unit.comments), REVIEWED)
 
@@ -306,13 +313,14 @@ def _kept_suggestion(
     if record is not None and record != previous.msgstr:
         draft = replace(continued, extracted=(*_base(unit.comments), DRAFT))
         return replace(draft, flags=_fuzzy_flags(previous.flags)), "drafts_kept"
-    if record is not None and not any(line.startswith(_SUGGESTED) for line in lines):
+    if record is not None and SUGGESTED.isdisjoint(origins_of(lines)):
         origin = origins.get(unit.msgid, "")  # the comments lost it: the record knows
         lines = (origin,) if origin else lines
     kept = replace(continued, extracted=_base(unit.comments) + lines)
-    if any(line.startswith(MT_ORIGIN) for line in lines):
+    found = set(origins_of(lines))
+    if Origin.MT in found:
         return kept, "mt_kept"
-    if any(line.startswith(TM_ORIGIN) for line in lines):
+    if Origin.TM in found or Origin.TM_FUZZY in found:
         return kept, "tm_kept"
     return kept, "drafts_kept"
 
@@ -338,7 +346,7 @@ def _merge_one(
                 flags=_fuzzy_flags(previous.flags),
             )
             return draft, "drafts_kept"
-    fuzzy = bool(suggestion.text) and suggestion.origin != "tm"
+    fuzzy = bool(suggestion.text) and suggestion.origin != Origin.TM
     entry = Entry(
         msgid=unit.msgid,
         msgstr=suggestion.text,
@@ -347,12 +355,17 @@ def _merge_one(
         references=unit.references,
         extracted=unit.comments,
         translator=previous.translator if previous else (),
-        previous_msgid=suggestion.previous_msgid if suggestion.origin == "tm-fuzzy" else None,
+        previous_msgid=suggestion.previous_msgid if suggestion.origin == Origin.TM_FUZZY else None,
     )
-    outcome = {"tm": "tm_exact", "tm-fuzzy": "tm_fuzzy", "mt": "mt"}.get(
-        suggestion.origin if suggestion.text else "", "untranslated"
-    )
-    return entry, outcome
+    outcome = _OUTCOMES.get(suggestion.origin) if suggestion.text else None
+    return entry, outcome or "untranslated"
+
+
+_OUTCOMES: dict[Origin | None, str] = {
+    Origin.TM: "tm_exact",
+    Origin.TM_FUZZY: "tm_fuzzy",
+    Origin.MT: "mt",
+}
 
 
 def _fuzzy_flags(flags: tuple[str, ...]) -> tuple[str, ...]:

@@ -12,6 +12,7 @@ from pathlib import Path
 from pipeline.files import atomic_write
 from pipeline.po.catalog import Entry
 from pipeline.po.merge import Unit
+from pipeline.po.notes import SUGGESTED, Origin, OriginNote, render
 
 
 def read_suggestions(path: Path) -> dict[str, dict[str, str]]:
@@ -63,8 +64,19 @@ def record_suggestions(
     atomic_write(path, (json.dumps(ordered, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
 
 
+def origin_note(record: dict[str, str]) -> OriginNote | None:
+    """The origin of a recorded suggestion (None if it has none, or no detail)."""
+    try:
+        origin = Origin(str(record.get("origin", "")))
+    except ValueError:
+        return None
+    detail = record.get("detail")
+    if origin not in SUGGESTED or not isinstance(detail, str) or not detail:
+        return None
+    return OriginNote(origin, detail)
+
+
 def origin_comment(record: dict[str, str]) -> str:
     """The ``origin:`` machine comment of a recorded suggestion ("" if it has none)."""
-    kind = {"mt": "MT", "tm": "TM", "tm-fuzzy": "TM"}.get(str(record.get("origin", "")))
-    detail = record.get("detail")
-    return f"origin: {kind} {detail}" if kind and isinstance(detail, str) and detail else ""
+    note = origin_note(record)
+    return render(note) if note is not None else ""

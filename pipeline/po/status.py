@@ -10,6 +10,7 @@ from pathlib import Path
 from pipeline.errors import PipelineError
 from pipeline.layout import Layout
 from pipeline.po.catalog import Entry
+from pipeline.po.notes import EntryState
 from pipeline.po.reader import read_catalog
 
 _WORD = re.compile(r"\w+")
@@ -77,10 +78,13 @@ def catalog_progress(path: Path, language: str, entries: Sequence[Entry]) -> Rev
 
 
 def _progress(path: Path, language: str, entries: tuple[Entry, ...]) -> ReviewProgress:
-    active = [entry for entry in entries if not entry.obsolete and entry.msgid]
-    reviewed = [entry for entry in active if entry.reviewed]
-    fuzzy = [entry for entry in active if entry.fuzzy and entry.msgstr]
-    untranslated = [entry for entry in active if not entry.msgstr]
+    by_state: dict[EntryState, list[Entry]] = {state: [] for state in EntryState}
+    for entry in entries:
+        if entry.msgid or entry.obsolete:  # the header (msgid "") is no entry
+            by_state[entry.state].append(entry)
+    reviewed = by_state[EntryState.REVIEWED]
+    fuzzy = by_state[EntryState.FUZZY]
+    untranslated = by_state[EntryState.UNTRANSLATED]
     return ReviewProgress(
         release=path.stem,
         language=language,
@@ -91,7 +95,7 @@ def _progress(path: Path, language: str, entries: tuple[Entry, ...]) -> ReviewPr
         fuzzy_words=_words(fuzzy),
         untranslated=len(untranslated),
         untranslated_words=_words(untranslated),
-        obsolete=sum(entry.obsolete for entry in entries),
+        obsolete=len(by_state[EntryState.OBSOLETE]),
     )
 
 

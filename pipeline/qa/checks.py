@@ -26,11 +26,12 @@ from pipeline.languages import DEFAULT_QUOTE_STYLE, QUOTE_STYLES
 from pipeline.mt.engine import has_runaway_repetition
 from pipeline.mt.protect import find_protected
 from pipeline.po.catalog import Entry
+from pipeline.po.notes import QaNote, Severity, parse, render
 from pipeline.po.reader import read_catalog
 from pipeline.qa.numbers import Date, date_values, dates_in, numbers_in, units_in
 
-ERROR = "error"
-WARNING = "warning"
+ERROR = Severity.ERROR
+WARNING = Severity.WARNING
 
 _MARKUP = re.compile(
     r"\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])|`+|\]\([^)\s]*+\)|\[|<[^<>\s][^<>]*+>|⟦\d+⟧"
@@ -54,7 +55,7 @@ class Context:
 @dataclass(frozen=True)
 class Finding:
     check: str
-    severity: str
+    severity: Severity
     message: str
     file: Path | None = None
     line: int = 0
@@ -82,7 +83,7 @@ class Finding:
 
 class Check:
     id: ClassVar[str]
-    severity: ClassVar[str] = WARNING
+    severity: ClassVar[Severity] = WARNING
     description: ClassVar[str]
     checks_empty: ClassVar[bool] = False  # most checks only look at translated entries
 
@@ -572,11 +573,14 @@ def check_po_file(
     return check_entries(entries, language, matcher, checks, path)
 
 
+def qa_note(finding: Finding) -> QaNote:
+    """A finding as the note on its PO entry."""
+    return QaNote(finding.severity, finding.check, finding.message, finding.muted)
+
+
 def comment_lines(findings: Iterable[Finding]) -> tuple[str, ...]:
     """Findings as machine comments for the PO entry (``#. qa …``)."""
-    return tuple(
-        f"qa {'muted ' if f.muted else ''}{f.severity} [{f.check}]: {f.message}" for f in findings
-    )
+    return tuple(render(qa_note(finding)) for finding in findings)
 
 
 def annotate(entry: Entry, language: str, matcher: Matcher | None) -> Entry:
@@ -584,7 +588,7 @@ def annotate(entry: Entry, language: str, matcher: Matcher | None) -> Entry:
     (those of checks a reviewer muted with ``# qa-ignore: …`` are written as muted)."""
     if entry.obsolete or not entry.msgstr:
         return entry
-    kept = tuple(line for line in entry.extracted if not line.startswith("qa "))
+    kept = tuple(line for line in entry.extracted if not isinstance(parse(line), QaNote))
     muted = muted_checks(entry.translator)
     return replace(
         entry, extracted=kept + _qa_lines(entry.msgid, entry.msgstr, language, matcher, muted)

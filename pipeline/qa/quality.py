@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from sacrebleu.metrics import CHRF, TER
 
 from pipeline.layout import Layout
+from pipeline.po.notes import Origin
 from pipeline.po.reader import read_catalog
 from pipeline.po.sidecar import read_suggestions
 
@@ -105,7 +106,7 @@ def collect_pairs(layout: Layout, languages: list[str] | None = None) -> list[Pa
                 record = suggestions.get(entry.msgid)
                 if entry.obsolete or not entry.reviewed or not record:
                     continue
-                if record.get("origin") != "mt":
+                if record.get("origin") != Origin.MT:
                     continue
                 pairs.append(
                     Pair(
