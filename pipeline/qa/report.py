@@ -34,6 +34,7 @@ from pipeline.glossary.match import Matcher, TermHit
 from pipeline.languages import LANGUAGE_NAMES
 from pipeline.layout import Layout
 from pipeline.po.catalog import Catalog, Entry
+from pipeline.po.notes import Origin, origins_of
 from pipeline.po.reader import read_catalog
 from pipeline.po.status import ReviewProgress, catalog_progress, progress_files
 from pipeline.qa.checks import Check, Finding, check_entries, muted_checks
@@ -264,11 +265,12 @@ def entry_state(entry: Entry) -> str:
     """reviewed, TM, MT, draft or untranslated (see STATE_HELP)."""
     if not entry.msgstr:
         return UNTRANSLATED
-    if _has_origin(entry, "TM"):
+    origins = set(origins_of(entry.extracted))
+    if origins & {Origin.TM, Origin.TM_FUZZY}:
         return TM
     if entry.reviewed:
         return REVIEWED
-    if _has_origin(entry, "MT"):
+    if Origin.MT in origins:
         return MT
     return DRAFT
 
@@ -392,10 +394,6 @@ def _summaries(sections: Sequence[FileSection]) -> list[LanguageSummary]:
     for section in sections:
         grouped.setdefault(section.progress.language, []).append(section)
     return [LanguageSummary(language, tuple(group)) for language, group in grouped.items()]
-
-
-def _has_origin(entry: Entry, origin: str) -> bool:
-    return any(line.startswith(f"origin: {origin}") for line in entry.extracted)
 
 
 def _without_overlaps(spans: Sequence[Span]) -> tuple[Span, ...]:
