@@ -23,6 +23,7 @@ from functools import lru_cache
 
 from pipeline.glossary.match import Matcher, TermHit
 from pipeline.glossary.model import Concept, Termbase
+from pipeline.mt.protect import RepairStep
 
 ENFORCED = "enforced"  # the placeholder came through
 INJECTED = "injected"  # the target term was written into the source of a retry
@@ -188,7 +189,7 @@ def applied_terms(
     numbers: dict[TermSpan, int],
     output: str,
     final: str,
-    repair: str,
+    repair: RepairStep,
     shown: set[int],
 ) -> tuple[AppliedTerm, ...]:
     """How each term fared: ``numbers`` maps masked terms to their placeholders, ``output``
@@ -205,9 +206,9 @@ def applied_terms(
             status = MISSING
         elif number is None or output.count(f"⟦{number}⟧") != 1:
             status = PRESENT
-        elif repair == "alignment":
+        elif repair == RepairStep.ALIGNMENT:
             status = ALIGNED
-        elif repair == "retry" and number in shown:
+        elif repair == RepairStep.RETRY and number in shown:
             status = INJECTED
         else:
             status = ENFORCED

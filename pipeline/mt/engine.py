@@ -24,7 +24,7 @@ from pipeline.errors import InputError
 from pipeline.mt.align import Anchor, insert_by_attention, join_pieces, strip_placeholders
 from pipeline.mt.cache import TranslationCache, cache_key
 from pipeline.mt.packages import ModelError, PackageInfo, default_packages_dir, list_packages
-from pipeline.mt.protect import PLACEHOLDER, Retry
+from pipeline.mt.protect import PLACEHOLDER, RepairStep, Retry
 
 if TYPE_CHECKING:  # argostranslate is imported only when a model is loaded
     from argostranslate.tokenizer import Tokenizer
@@ -74,13 +74,14 @@ class Translation:
     warnings: tuple[str, ...] = field(default=())
 
     @property
-    def repair(self) -> str:
-        """How lost placeholders were repaired: "", "retry" or "alignment"."""
+    def repair(self) -> RepairStep:
+        """How lost placeholders were repaired. The engine's own notes are all that the
+        cache keeps of a translation, so the step is read back from the note it wrote."""
         if any(ALIGNED in warning for warning in self.warnings):
-            return "alignment"
+            return RepairStep.ALIGNMENT
         if any(SHOWN_AS_TEXT in warning for warning in self.warnings):
-            return "retry"
-        return ""
+            return RepairStep.RETRY
+        return RepairStep.NONE
 
 
 class _LoadedModel:

@@ -15,6 +15,7 @@ import re
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import lru_cache
 
 import ahocorasick
@@ -31,6 +32,14 @@ PHONE = re.compile(
     r"(?<![\w.,/])(?!\d{1,2}/\d{1,2}/\d{2,4}(?!\d))(?!\d{4}-\d{2}-\d{2}(?!\d))"  # not a date
     r"(?:\+\d{1,3}[ \-]?)?(?:\(0\)[ ]?)?\d{2,5}(?:[ /\-]\d{2,}){1,4}(?!\w|[.,]\d)"
 )
+
+
+class RepairStep(StrEnum):
+    """How the engine got a translation's placeholders back."""
+
+    NONE = ""
+    RETRY = "retry"  # translated again with some placeholders shown as plain text
+    ALIGNMENT = "alignment"  # put back where the model's attention points
 
 
 @dataclass(frozen=True)
