@@ -60,7 +60,7 @@ from pipeline.po.notes import (
 from pipeline.po.reader import UNTOUCHED, parse_catalog, read_catalog
 from pipeline.po.selfcheck import WriteCheckError, checked_render
 from pipeline.po.sidecar import origin_comment, read_suggestions, record_suggestions
-from pipeline.qa.checks import check_entries, muted_checks
+from pipeline.qa.checks import muted_checks, translation_findings
 from pipeline.segment import Segment, SegmentedDocument
 
 SOURCE_LANGUAGE = "de"
@@ -497,7 +497,7 @@ def _entry_findings(
     source: str, target: str, language: str, matcher: Matcher | None, muted: frozenset[str]
 ) -> tuple[int, int, int]:
     """(errors, warnings, muted findings) of one translation; boilerplate repeats, so cached."""
-    findings = check_entries([(source, target, 0, muted)], language, matcher)
+    findings = translation_findings(source, target, language, matcher, muted)
     counted = [finding for finding in findings if not finding.muted]
     errors = sum(finding.severity == "error" for finding in counted)
     return errors, len(counted) - errors, len(findings) - len(counted)

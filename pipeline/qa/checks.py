@@ -595,9 +595,17 @@ def annotate(entry: Entry, language: str, matcher: Matcher | None) -> Entry:
     )
 
 
-@lru_cache(maxsize=100_000)
 def _qa_lines(
     source: str, target: str, language: str, matcher: Matcher | None, muted: frozenset[str]
 ) -> tuple[str, ...]:
-    """QA comments for a translation; boilerplate repeats across releases, so cached."""
-    return comment_lines(check_entries([(source, target, 0, muted)], language, matcher))
+    """QA comments for a translation."""
+    return comment_lines(translation_findings(source, target, language, matcher, muted))
+
+
+@lru_cache(maxsize=100_000)
+def translation_findings(
+    source: str, target: str, language: str, matcher: Matcher | None, muted: frozenset[str]
+) -> tuple[Finding, ...]:
+    """The findings of one translation (no file or line); boilerplate repeats across
+    releases and a run both writes and counts them, so they are cached."""
+    return tuple(check_entries([(source, target, 0, muted)], language, matcher))
