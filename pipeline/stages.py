@@ -519,7 +519,8 @@ def _suggest(
             return Suggestion(PREDICTED, Origin.MT, description), ()
         comments = [render(OriginNote(Origin.MT, description))]
         comments += [_term_comment(term) for term in result.terms if term.status != NO_TERM]
-        comments += [render(MtWarning(warning)) for warning in result.warnings]
+        # the legs of a route and the retries may note the same thing: each once
+        comments += [render(MtWarning(warning)) for warning in dict.fromkeys(result.warnings)]
         return Suggestion(po_text(result.text), Origin.MT, description), tuple(comments)
     close = tm.lookup(draft.msgid, threshold=tm_threshold, exclude=own)
     if close is not None:

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
@@ -480,7 +480,6 @@ def _first_letter(text: str) -> str:
 class Selection:
     only: frozenset[str] = frozenset()
     skip: frozenset[str] = frozenset()
-    active: tuple[Check, ...] = field(default=(), compare=False)
 
     def checks(self) -> list[Check]:
         unknown = (self.only | self.skip) - set(CHECKS)
