@@ -130,8 +130,9 @@ class TranslationMemory:
             if not isinstance(memory, Memory):
                 memory = Memory(*memory)
             entries.setdefault(memory.source, []).append(memory)
-        self._entries = {source: sorted(found, key=lambda m: m.rank)
-                         for source, found in sorted(entries.items())}  # fmt: skip
+        self._entries = {
+            source: sorted(found, key=lambda m: m.rank) for source, found in sorted(entries.items())
+        }
         self._sources = list(self._entries)
 
     @classmethod
@@ -302,9 +303,12 @@ def _reviewed_comments(unit: Unit, previous: Entry) -> tuple[str, ...]:
 
 
 def _kept_suggestion(
-    unit: Unit, previous: Entry, continued: Entry, recorded: Mapping[str, str],
+    unit: Unit,
+    previous: Entry,
+    continued: Entry,
+    recorded: Mapping[str, str],
     origins: Mapping[str, str],
-) -> tuple[Entry, str]:  # fmt: skip
+) -> tuple[Entry, str]:
     """A fuzzy entry when nothing new is suggested (no model installed now, the TM match
     gone): the text stays. It is the pipeline's own suggestion, with its origin, unless
     the suggestion recorded for it says otherwise (a reviewer edited it: a draft)."""

@@ -116,7 +116,8 @@ def _markup_spans(text: str) -> list[tuple[int, int]]:
     hidden = []
     position = text.find("](")
     while position >= 0:
-        end = _LINK_RUN.match(text, position).end()  # type: ignore[union-attr]
+        run = _LINK_RUN.match(text, position)  # it matches the empty string too
+        end = run.end() if run else position
         if not text.startswith(")", end):
             while position >= 0:
                 hidden.append(position)
@@ -154,8 +155,10 @@ class Markup(Check):
             ]
         missing = list((Counter(expected) - Counter(found)).elements())
         extra = list((Counter(found) - Counter(expected)).elements())
-        parts = [f"missing {' '.join(missing)}" if missing else "",
-                 f"extra {' '.join(extra)}" if extra else ""]  # fmt: skip
+        parts = [
+            f"missing {' '.join(missing)}" if missing else "",
+            f"extra {' '.join(extra)}" if extra else "",
+        ]
         return [*problems, "markup differs: " + "; ".join(p for p in parts if p)]
 
 

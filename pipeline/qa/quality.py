@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from sacrebleu.metrics import CHRF, TER
@@ -132,7 +132,7 @@ def quality_report(pairs: list[Pair], min_repeats: int = 2) -> QualityReport:
     )
 
 
-def _scores(pairs: list[Pair], key) -> tuple[Score, ...]:  # type: ignore[no-untyped-def]
+def _scores(pairs: list[Pair], key: Callable[[Pair], str]) -> tuple[Score, ...]:
     groups: dict[str, list[Pair]] = defaultdict(list)
     for pair in pairs:
         groups[key(pair)].append(pair)
@@ -169,8 +169,9 @@ def repeated_corrections(pairs: Iterable[Pair], min_repeats: int = 2) -> list[Co
 def _changes(machine: str, approved: str) -> set[tuple[str, str]]:
     """Replaced word runs (machine → approved), per segment."""
     left, right = _TOKEN.findall(machine), _TOKEN.findall(approved)
-    matcher = difflib.SequenceMatcher(a=[t.casefold() for t in left],
-                                      b=[t.casefold() for t in right], autojunk=False)  # fmt: skip
+    matcher = difflib.SequenceMatcher(
+        a=[t.casefold() for t in left], b=[t.casefold() for t in right], autojunk=False
+    )
     changes = set()
     for tag, a0, a1, b0, b1 in matcher.get_opcodes():
         if tag == "replace" and a1 - a0 <= 4 and b1 - b0 <= 4:
