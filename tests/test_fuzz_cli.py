@@ -167,12 +167,14 @@ def test_random_po_files(data: bytes) -> None:
 
 KEYS = {
     "project.sources": "list",
-    "project.source_language": "str",
+    "project.source_language": "str",  # removed: refused with a message
+    "project.encoding": "str",
     "project.target_languages": "list",
     "project.locales": "str",
     "project.output": "str",
     "project.unknown": "str",
     "glossary.files": "list",
+    "glossary.builtin": "bool",
     "segmentation.level": "str",
     "segmentation.abbreviations": "list",
     "mt.models_dir": "str",
