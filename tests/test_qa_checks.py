@@ -141,7 +141,7 @@ def test_check_command_on_po_files_and_findings_in_the_next_run(tmp_path) -> Non
     po.save()
     result = runner.invoke(app, ["check", str(path), "--json", *project])
     assert result.exit_code == 1
-    findings = [json.loads(line) for line in result.stdout.splitlines()]
+    findings = json.loads(result.stdout)["findings"]
     assert {(f["check"], f["severity"]) for f in findings} >= {
         ("punctuation", "warning"),
         ("numbers", "error"),
@@ -149,7 +149,7 @@ def test_check_command_on_po_files_and_findings_in_the_next_run(tmp_path) -> Non
     assert all(f["file"] == str(path) and f["line"] > 0 for f in findings)
     only = runner.invoke(app, ["check", str(path), "--only", "punctuation", "--json", *project])
     assert only.exit_code == 0
-    assert {json.loads(line)["check"] for line in only.stdout.splitlines()} == {"punctuation"}
+    assert {f["check"] for f in json.loads(only.stdout)["findings"]} == {"punctuation"}
     assert runner.invoke(app, ["check", str(path), "--skip", "nope", *project]).exit_code == 2
     assert runner.invoke(app, ["run", *project, "--to", "en"]).exit_code == 1  # QA errors
     entry = polib.pofile(str(path)).find(entry.msgid)

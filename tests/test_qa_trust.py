@@ -263,7 +263,7 @@ def test_check_shows_muted_findings_and_does_not_fail_on_them(tmp_path: Path) ->
     assert "0 errors" in result.output and "2 muted" in result.output
     assert "nosuchcheck" in result.output  # a mistyped id is reported, not silently ignored
     result = CliRunner().invoke(app, ["check", str(po), "--json"])
-    records = [json.loads(line) for line in result.output.splitlines()]
+    records = json.loads(result.stdout)["findings"]
     assert {r["check"]: r["muted"] for r in records if r["check"] != "qa-ignore"} == {
         "numbers": True,
         "quotes": True,

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
+import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 from rich.progress import ProgressColumn, Task
 from rich.text import Text
+from typer.core import TyperArgument, TyperCommand, TyperOption
 
 from pipeline import __version__
 from pipeline.console import state, stderr, stdout
@@ -21,11 +25,87 @@ from pipeline.mt.engine import COMPUTE_TYPES
 from pipeline.project import MODELS_DIR_VARIABLE, Overrides, Project
 from pipeline.segment import Level
 
-app = typer.Typer(
+# ---------------------------------------------------------------------------
+# Help that reads the same in a terminal and in a CI log
+#
+# Help is click's plain text (rich_markup_mode=None): it is wrapped to the width, never cut
+# short with an ellipsis, and shows click-style metavars (TEXT, DIR, FILE, [a|b]) instead of
+# typer's type names (<bool>, <list[Path]>).
+
+_EXAMPLE = re.compile(r"\n(Examples?:)")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s")
+
+
+def _first_sentence(help_text: str) -> str:
+    """The command's one-line summary for the list of commands (whole, never cut short)."""
+    paragraph = " ".join(inspect.cleandoc(help_text).split("\n\n")[0].split())
+    return _SENTENCE_END.split(paragraph, maxsplit=1)[0]
+
+
+def _metavar(param: TyperOption) -> str:
+    """A click-style metavar from the option's type."""
+    described = param.type_descriptor
+    if described.is_choice:
+        values = [str(getattr(choice, "value", choice)) for choice in described.choices or ()]
+        return "[" + "|".join(values) + "]"
+    annotation: Any = described.annotation
+    if described.is_list:
+        annotation = getattr(annotation, "__args__", (str,))[0]
+    if annotation is Path:
+        return {"dir": "DIR", "file": "FILE"}.get(described.path_type, "PATH")
+    return {int: "INTEGER", float: "NUMBER"}.get(annotation, "TEXT")
+
+
+class PipelineCommand(TyperCommand):
+    """A typer command whose help has plain metavars, whole summaries and examples set
+    apart."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.help:
+            self.help = _EXAMPLE.sub(r"\n\n\1", inspect.cleandoc(self.help))
+            if not self.short_help:
+                self.short_help = _first_sentence(self.help)
+        for param in self.params:
+            if isinstance(param, TyperArgument) and param.metavar is None and param.name:
+                param.metavar = param.name.upper()
+            elif isinstance(param, TyperOption) and param.metavar is None and not param.is_flag:
+                param.metavar = _metavar(param)
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        arguments: list[tuple[str, str]] = []
+        options: list[tuple[str, str]] = []
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is None:
+                continue
+            if isinstance(param, TyperArgument):
+                name = param.display_name_raw + ("..." if param.nargs != 1 else "")
+                arguments.append((name, record[1]))
+            else:
+                options.append(record)
+        for title, rows in (("Arguments", arguments), ("Options", options)):
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
+
+
+class PipelineTyper(typer.Typer):
+    """typer.Typer with plain help and :class:`PipelineCommand` for every command."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("rich_markup_mode", None)
+        kwargs.setdefault("no_args_is_help", True)
+        super().__init__(**kwargs)
+
+    def command(self, *args: Any, **kwargs: Any) -> Callable[[Any], Any]:
+        kwargs.setdefault("cls", PipelineCommand)
+        return super().command(*args, **kwargs)
+
+
+app = PipelineTyper(
     help="Offline translation pipeline for German press releases.",
-    no_args_is_help=True,
     pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
 )
 
 
@@ -56,12 +136,14 @@ ProjectOption = Annotated[
         "--project",
         help="Project folder, or any folder inside it (its pipeline.toml is looked up).",
         file_okay=False,
+        metavar="DIR",
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
 JsonLinesOption = Annotated[bool, typer.Option("--json", help="Print one JSON object per line.")]
 LangOption = Annotated[
-    str | None, typer.Option("--lang", help="Only these languages, comma-separated.")
+    str | None,
+    typer.Option("--lang", metavar="LANGS", help="Only these languages, comma-separated."),
 ]
 LevelOption = Annotated[
     Level | None,
@@ -73,7 +155,11 @@ LevelOption = Annotated[
 ]
 EncodingOption = Annotated[
     str | None,
-    typer.Option("--encoding", help="Encoding of the release files (default: pipeline.toml)."),
+    typer.Option(
+        "--encoding",
+        metavar="ENCODING",
+        help="Encoding of the release files (default: pipeline.toml).",
+    ),
 ]
 AbbreviationsOption = Annotated[
     list[Path] | None,

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import typer
 from rich.table import Table
 
-from pipeline.cli.base import JsonOption, ProjectOption, app, load_project, print_json
+from pipeline.cli.base import (
+    JsonOption,
+    PipelineTyper,
+    ProjectOption,
+    app,
+    load_project,
+    print_json,
+)
 from pipeline.console import reports_errors, stdout
 from pipeline.mt.cache import TranslationCache
 from pipeline.project import Overrides
 
-cache_app = typer.Typer(help="Inspect or clear the translation cache.", no_args_is_help=True)
+cache_app = PipelineTyper(help="Inspect or clear the translation cache.")
 app.add_typer(cache_app, name="cache")
 
 

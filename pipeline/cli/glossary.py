@@ -11,6 +11,7 @@ from rich.table import Table
 from pipeline.cli.base import (
     GlossaryOption,
     JsonLinesOption,
+    PipelineTyper,
     ProjectOption,
     app,
     load_project,
@@ -38,7 +39,7 @@ from pipeline.glossary.tbx import export_tbx
 from pipeline.project import Overrides
 from pipeline.run import segment_release
 
-glossary_app = typer.Typer(help="Search and maintain the termbase.", no_args_is_help=True)
+glossary_app = PipelineTyper(help="Search and maintain the termbase.")
 app.add_typer(glossary_app, name="glossary")
 
 FileOption = Annotated[

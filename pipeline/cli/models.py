@@ -11,6 +11,7 @@ from rich.table import Table
 from pipeline.cli.base import (
     JsonOption,
     ModelsDirOption,
+    PipelineTyper,
     ProjectOption,
     app,
     language_pair,
@@ -21,7 +22,7 @@ from pipeline.console import reports_errors, stderr, stdout
 from pipeline.mt import packages
 from pipeline.project import Overrides
 
-models_app = typer.Typer(help="Manage Argos Translate packages.", no_args_is_help=True)
+models_app = PipelineTyper(help="Manage Argos Translate packages.")
 app.add_typer(models_app, name="models")
 
 IndexOption = Annotated[

@@ -14,7 +14,6 @@ from pipeline.cli.base import (
     AbbreviationsOption,
     EncodingOption,
     GlossaryOption,
-    JsonLinesOption,
     JsonOption,
     LangOption,
     LevelOption,
@@ -28,13 +27,13 @@ from pipeline.cli.base import (
     optional_languages,
     po_files,
     print_json,
-    print_json_line,
     warn_outside,
 )
 from pipeline.console import reports_errors, stderr, stdout
 from pipeline.errors import ExitCode, PipelineError
 from pipeline.mt.engine import Engine
 from pipeline.mt.translate import translate_segments
+from pipeline.po.reader import read_catalog
 from pipeline.po.status import review_status
 from pipeline.project import Overrides, Project
 from pipeline.qa.checks import CHECKS, Check, Finding, Selection, check_entries, check_po_file
@@ -207,12 +206,15 @@ def check(
     project: ProjectOption = Path("."),
     glossary: GlossaryOption = None,
     models_dir: ModelsDirOption = None,
-    as_json: JsonLinesOption = False,
+    as_json: JsonOption = False,
     list_checks: Annotated[bool, typer.Option("--list", help="List the checks and exit.")] = False,
 ) -> None:
     """Run the QA checks on PO files (or on fresh MT with --segments).
 
-    Exits 1 when an error-level finding exists. Example: pipeline check locales/en --skip quotes
+    Shows each problem with its language, the German and the translation. Exits 1 when an
+    error-level finding exists (those muted with `# qa-ignore:` aside).
+
+    Example: pipeline check locales/en --skip quotes
     """
     if list_checks:
         table = Table(title="Checks")
@@ -239,53 +241,88 @@ def check(
     else:
         findings = []
         for path in po_files(paths or [resolved.layout.locales]):
-            findings.extend(check_po_file(path, resolved.matcher, chosen))
+            language = po_language(path)
+            findings.extend((language, f) for f in check_po_file(path, resolved.matcher, chosen))
     if as_json:
-        for finding in findings:
-            print_json_line(finding.as_dict())
+        print_json(
+            {
+                "findings": [{**f.as_dict(), "language": lang} for lang, f in findings],
+                "summary": _summary([f for _, f in findings]),
+            }
+        )
     else:
         _print_findings(findings)
-    if any(finding.severity == "error" and finding.counts for finding in findings):
+    if any(finding.severity == "error" and finding.counts for _, finding in findings):
         raise typer.Exit(ExitCode.FINDINGS)
 
 
-def _check_fresh_mt(project: Project, paths: list[Path], chosen: list[Check]) -> list[Finding]:
+def po_language(path: Path) -> str:
+    """The language of a PO file: its header, else the name of its folder."""
+    try:
+        return read_catalog(path).header.get("Language") or path.parent.name
+    except PipelineError:
+        return path.parent.name
+
+
+def _summary(findings: list[Finding]) -> dict[str, int]:
+    counted = [f for f in findings if f.counts]
+    errors = sum(f.severity == "error" for f in counted)
+    return {
+        "errors": errors,
+        "warnings": len(counted) - errors,
+        "muted": len(findings) - len(counted),
+    }
+
+
+def _check_fresh_mt(
+    project: Project, paths: list[Path], chosen: list[Check]
+) -> list[tuple[str, Finding]]:
     segments = [
         item
         for path in project.releases(paths, warn_outside)
         for item in segment_release(path, project.level, project.rules, project.encoding).segments
     ]
     engine = Engine(project.models_dir, project.decoding)
-    findings: list[Finding] = []
+    findings: list[tuple[str, Finding]] = []
     for language in project.languages:
         results = translate_segments(engine, segments, "de", language, matcher=project.matcher)
         entries = [(r.source, r.text, 0) for r in results]
-        findings.extend(check_entries(entries, language, project.matcher, chosen))
+        checked = check_entries(entries, language, project.matcher, chosen)
+        findings.extend((language, finding) for finding in checked)
     return findings
 
 
-def _print_findings(findings: list[Finding]) -> None:
-    by_file: dict[str, list[Finding]] = {}
-    for finding in findings:
-        by_file.setdefault(str(finding.file or "machine translation"), []).append(finding)
+def _print_findings(findings: list[tuple[str, Finding]]) -> None:
+    by_file: dict[str, list[tuple[str, Finding]]] = {}
+    for language, finding in findings:
+        name = str(finding.file or "machine translation")
+        by_file.setdefault(name, []).append((language, finding))
     for name, items in by_file.items():
-        table = Table(title=name)
-        for column in ("line", "severity", "check", "problem", "German"):
+        # The file as a line of its own: a table title would be wrapped to the table's width.
+        stdout.print(f"[bold]{escape(name)}[/]", highlight=False, soft_wrap=True)
+        table = Table()
+        for column in ("line", "lang", "severity", "check", "problem", "German", "translation"):
             table.add_column(
-                column, overflow="fold", justify="right" if column == "line" else "left"
+                column,
+                overflow="fold",
+                no_wrap=column in ("line", "lang", "severity", "check"),
+                justify="right" if column == "line" else "left",
             )
-        for finding in items:
+        for language, finding in items:
             colour = "red" if finding.severity == "error" else "yellow"
             shown = f"[{colour}]{finding.severity}[/]"
             table.add_row(
                 str(finding.line or ""),
+                language,
                 f"[dim]muted {finding.severity}[/]" if finding.muted else shown,
                 finding.check,
                 escape(finding.message),
                 escape(finding.msgid),
+                escape(finding.msgstr),
             )
         stdout.print(table)
-    counted = [f for f in findings if f.counts]
-    errors = sum(f.severity == "error" for f in counted)
-    muted = len(findings) - len(counted)
-    stdout.print(f"{errors} errors, {len(counted) - errors} warnings, {muted} muted (qa-ignore)")
+    summary = _summary([f for _, f in findings])
+    stdout.print(
+        f"{summary['errors']} errors, {summary['warnings']} warnings, "
+        f"{summary['muted']} muted (qa-ignore)"
+    )
