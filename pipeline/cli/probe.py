@@ -102,8 +102,7 @@ def report_table(report: ProbeReport) -> Table:
     for effect in (CharacterEffect.CHANGED, CharacterEffect.UNKNOWN):
         found = [c for c in report.characters if c.effect is effect]
         shown = ", ".join(
-            f"{c.label} → {c.decoded!r}" if effect is CharacterEffect.CHANGED else c.label
-            for c in found
+            c.label if c.decoded == c.character else f"{c.label} → {c.decoded!r}" for c in found
         )
         rows.append((f"characters {effect}", shown or "none"))
     as_bytes = sum(c.effect is CharacterEffect.BYTES for c in report.characters)

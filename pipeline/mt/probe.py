@@ -685,18 +685,19 @@ class _Inspector:
         return processor is not None and processor.piece_to_id(piece) == processor.unk_id()
 
     def character(self, char: str) -> CharacterFinding:
-        text = f"Wert 5{char}9 und{char}mehr"
-        pieces = self.model.encode(text)
-        decoded = self.model.decode(pieces)
+        pieces = self.model.encode(char)  # alone, so its context cannot be what is unknown
+        text = f"Wert 5{char}9 und"
+        decoded = self.model.decode(self.model.encode(text))
+        kept = _between(decoded, "Wert 5", "9 und")
         if self.unknown(pieces):
             effect = CharacterEffect.UNKNOWN
-        elif decoded != text:
+        elif kept != char:
             effect = CharacterEffect.CHANGED
         elif any(_BYTE_PIECE.fullmatch(piece) for piece in pieces):
             effect = CharacterEffect.BYTES
         else:
             effect = CharacterEffect.KEPT
-        return CharacterFinding(char, effect, _between(decoded, "Wert 5", "9 und") or decoded)
+        return CharacterFinding(char, effect, decoded if kept is None else kept)
 
     def form(self, form: PlaceholderForm, copy: Rate, frame: str) -> FormFinding:
         instance = form.render(1)
