@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.markup import escape
 from rich.table import Table
 
 from pipeline.cli.base import (
@@ -45,7 +46,12 @@ def cache_stats(project: ProjectOption = Path("."), as_json: JsonOption = False)
             }
         )
         return
-    table = Table(title=f"Translation cache {stats.path} ({stats.bytes / 1024**2:.1f} MB)")
+    stdout.print(
+        f"Translation cache {escape(str(stats.path))} ({stats.bytes / 1024**2:.1f} MB)",
+        highlight=False,
+        soft_wrap=True,
+    )
+    table = Table()
     table.add_column("route")
     table.add_column("entries", justify="right")
     for route, count in sorted(stats.routes.items()):

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from pipeline.cli.base import (
@@ -38,6 +39,7 @@ from pipeline.glossary.model import SOURCE_LANGUAGE, Concept, Termbase
 from pipeline.glossary.tbx import export_tbx
 from pipeline.project import Overrides
 from pipeline.run import segment_release
+from pipeline.segment import Segment
 
 glossary_app = PipelineTyper(help="Search and maintain the termbase.")
 app.add_typer(glossary_app, name="glossary")
@@ -81,8 +83,18 @@ def _file_to_edit(project: Path, given: Path | None) -> Path:
     return config.path(config.glossaries[0])
 
 
-def _release_segments(files: list[Path]) -> list[tuple[Path, list]]:  # type: ignore[type-arg]
-    return [(path, list(segment_release(path).segments)) for path in find_releases(files)]
+def _release_segments(project: Path, files: list[Path]) -> list[tuple[Path, list[Segment]]]:
+    """The releases' segments as the project cuts them (level, abbreviations, encoding)."""
+    if not files:
+        return []
+    resolved = load_project(project, Overrides(no_glossary=True))
+    return [
+        (
+            path,
+            list(segment_release(path, resolved.level, resolved.rules, resolved.encoding).segments),
+        )
+        for path in find_releases(files)
+    ]
 
 
 def _preferred(concept: Concept, language: str) -> str:
@@ -105,7 +117,7 @@ def find(
     """
     matcher = Matcher(_termbase(project, glossary))
     rows = []
-    for path, segments in _release_segments(files):
+    for path, segments in _release_segments(project, files):
         for segment in segments:
             for hit in matcher.find(segment.text):
                 rows.append(
@@ -306,7 +318,8 @@ def lint_command(
     Exits with 1 when an error is found. Example: pipeline glossary lint --releases releases
     """
     segments = [
-        (str(path), [s.text for s in found]) for path, found in _release_segments(releases or [])
+        (str(path), [s.text for s in found])
+        for path, found in _release_segments(project, releases or [])
     ]
     problems = []
     for path in _glossary_files(project, glossary):
@@ -386,7 +399,7 @@ def extract_command(
     Example: pipeline glossary extract releases/*.md
     """
     matcher = Matcher(_termbase(project, glossary))
-    texts = [s.text for _, segments in _release_segments(files) for s in segments]
+    texts = [s.text for _, segments in _release_segments(project, files) for s in segments]
     candidates = extract(texts, matcher, limit)
     if as_json:
         for candidate in candidates:
@@ -415,7 +428,8 @@ def stats_command(
     if as_json:
         print_json(result.as_dict())
         return
-    table = Table(title=f"Glossary: {', '.join(result.files)}", show_header=False)
+    stdout.print(f"Glossary: {escape(', '.join(result.files))}", highlight=False, soft_wrap=True)
+    table = Table(show_header=False)
     table.add_column("what", style="bold")
     table.add_column("count", justify="right")
     table.add_row("concepts", str(result.concepts))

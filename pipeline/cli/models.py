@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from pipeline.cli.base import (
@@ -51,12 +52,15 @@ def models_list(
     if as_json:
         print_json([p.as_dict() for p in installed])
         return
-    table = Table(title=f"Installed packages in {folder}")
+    stdout.print(f"Installed packages in {escape(str(folder))}", highlight=False, soft_wrap=True)
+    table = Table()
     for column in ("pair", "version", "size", "path"):
-        table.add_column(column, justify="right" if column == "size" else "left")
+        table.add_column(
+            column, justify="right" if column == "size" else "left", no_wrap=column != "path"
+        )
     for package in installed:
         size = f"{package.size / 1024**2:.1f} MB"
-        table.add_row(package.pair, package.version, size, str(package.path))
+        table.add_row(package.pair, package.version, size, escape(str(package.path)))
     stdout.print(table)
     if not installed:
         stdout.print("No packages installed. Install one with `pipeline models install de en`.")

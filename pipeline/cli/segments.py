@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import TimeRemainingColumn
 from rich.table import Table
 
@@ -64,16 +65,20 @@ def segment(
             for item in segmented.segments:
                 print_json_line({"file": str(path), **item.as_dict()})
             continue
-        table = Table(title=str(path), show_lines=False)
+        # The file as a line of its own: a table title would be wrapped to the table's width.
+        stdout.print(f"[bold]{escape(str(path))}[/]", highlight=False, soft_wrap=True)
+        table = Table(show_lines=False)
         table.add_column("id", style="dim", no_wrap=True)
         table.add_column("block type", no_wrap=True)
         table.add_column("line", justify="right")
         table.add_column("text", overflow="fold")
         for item in segmented.segments:
-            table.add_row(item.id, item.kind.value, str(item.line), item.text)
+            table.add_row(item.id, item.kind.value, str(item.line), escape(item.text))
         stdout.print(table)
         for warning in segmented.document.warnings:
-            stderr.print(f"[yellow]warning:[/] {path}: {warning}")
+            stderr.print(
+                f"[yellow]warning:[/] {escape(str(path))}: {escape(warning)}", highlight=False
+            )
 
 
 @app.command()
@@ -146,16 +151,29 @@ def translate(
             cache.close()
     if as_json:
         for result in results:
-            print_json_line(asdict(result))
+            print_json_line(asdict(result) | {"warnings": once(result.warnings)})
         return
     table = Table(title="Machine translations")
     for column in ("id", "lang", "German", "translation", "terms", "notes"):
         table.add_column(column, overflow="fold", no_wrap=column in ("id", "lang"))
     for result in results:
-        notes = ("cached; " if result.cached else "") + "; ".join(result.warnings)
+        notes = ("cached; " if result.cached else "") + "; ".join(once(result.warnings))
         terms = ", ".join(f"{t.source} → {t.target or '?'} ({t.status})" for t in result.terms)
-        table.add_row(result.segment_id, result.language, result.source, result.text, terms, notes)
+        table.add_row(
+            result.segment_id,
+            result.language,
+            escape(result.source),
+            escape(result.text),
+            escape(terms),
+            escape(notes),
+        )
     stdout.print(table)
+
+
+def once(warnings: tuple[str, ...]) -> list[str]:
+    """An entry's MT warnings, each once: the legs of a pivot route, the retries and the
+    restoring of placeholders can note the same thing."""
+    return list(dict.fromkeys(warnings))
 
 
 def _translate_with_progress(
