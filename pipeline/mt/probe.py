@@ -95,8 +95,7 @@ class PlaceholderForm:
 
     def count(self, number: int, text: str) -> int:
         """How often placeholder ``number`` occurs in ``text`` (``#1`` is not in ``#12``)."""
-        guard = r"(?!\d)" if not self.suffix else ""
-        return len(re.findall(re.escape(self.render(number)) + guard, text))
+        return _occurrences(self.render(number), text)
 
 
 # The project's own form first: on a tie it wins.
@@ -449,51 +448,11 @@ def probe_package(package: PackageInfo, options: DecodingOptions | None = None) 
     characters = tuple(inspector.character(char) for char in CHARACTERS)
 
     probes = probe_set(package.from_code)
-    cases: list[tuple[str, tuple[str, ...]]] = []  # (source, what must come back)
-    owners: list[tuple[str, object]] = []  # ("form", form) or ("copy", kind)
-    for form in FORMS:
-        for sentence, numbers in probes.placeholders:
-            rendered = _fill(sentence, [form.render(n) for n in numbers])
-            cases.append((rendered, tuple(form.render(n) for n in numbers)))
-            owners.append(("form", form))
-    for kind, sentence, expected in probes.copies:
-        cases.append((sentence, expected))
-        owners.append(("copy", kind))
-    for frame, term in zip(probes.term_frames, TERMS.get(package.to_code, ()), strict=False):
-        cases.append((_fill(frame, [term]), (term,)))
-        owners.append(("copy", CopyKind.TERM))
-
-    outputs = _decode(model, [source for source, _ in cases], options)
-
-    form_counts: dict[str, list[int]] = {form.name: [0, 0] for form in FORMS}
-    form_misses: dict[str, list[Miss]] = {form.name: [] for form in FORMS}
-    kind_counts: dict[CopyKind, list[int]] = {kind: [0, 0] for kind in CopyKind}
-    kind_misses: dict[CopyKind, list[Miss]] = {kind: [] for kind in CopyKind}
-    for (source, expected), (role, owner), output in zip(cases, owners, outputs, strict=True):
-        for item in expected:
-            if role == "form":
-                assert isinstance(owner, PlaceholderForm)
-                number = int(_DIGITS.findall(item)[-1])
-                ok = owner.count(number, output) == 1
-                counts, misses = form_counts[owner.name], form_misses[owner.name]
-            else:
-                assert isinstance(owner, CopyKind)
-                ok = _copied(owner, item, output)
-                counts, misses = kind_counts[owner], kind_misses[owner]
-            counts[0] += ok
-            counts[1] += 1
-            if not ok and len(misses) < MAX_MISSES:
-                misses.append(Miss(source, output, item))
-
-    forms = tuple(
-        inspector.form(
-            form,
-            Rate(*form_counts[form.name], tuple(form_misses[form.name])),
-            probes.placeholders[0][0],
-        )
-        for form in FORMS
-    )
-    copies = {kind: Rate(*kind_counts[kind], tuple(kind_misses[kind])) for kind in CopyKind}
+    cases = _cases(probes, TERMS.get(package.to_code, ()))
+    rates = _tally(cases, _decode(model, [case.source for case in cases], options))
+    frame = probes.placeholders[0][0]
+    forms = tuple(inspector.form(form, rates[form], frame) for form in FORMS)
+    copies = {kind: rates[kind] for kind in CopyKind}
     verdict = decide(forms, copies, characters, package.to_code)
     return ProbeReport(
         pair=(package.from_code, package.to_code),
@@ -508,6 +467,58 @@ def probe_package(package: PackageInfo, options: DecodingOptions | None = None) 
         decoded=len(cases),
         seconds=round(time.perf_counter() - started, 3),
     )
+
+
+@dataclass(frozen=True)
+class _Case:
+    """One probe sentence and what must come back from it."""
+
+    source: str
+    expected: tuple[str, ...]
+    owner: PlaceholderForm | CopyKind  # what the case measures
+
+
+def _cases(probes: _ProbeSet, terms: Sequence[str]) -> list[_Case]:
+    cases = [
+        _Case(
+            _fill(sentence, [form.render(n) for n in numbers]),
+            tuple(form.render(n) for n in numbers),
+            form,
+        )
+        for form in FORMS
+        for sentence, numbers in probes.placeholders
+    ]
+    cases += [_Case(sentence, expected, kind) for kind, sentence, expected in probes.copies]
+    cases += [
+        _Case(_fill(frame, [term]), (term,), CopyKind.TERM)
+        for frame, term in zip(probes.term_frames, terms, strict=False)
+    ]
+    return cases
+
+
+def _tally(
+    cases: Sequence[_Case], outputs: Sequence[str]
+) -> dict[PlaceholderForm | CopyKind, Rate]:
+    """Copy rates per form and kind: a placeholder must come back exactly once, the other
+    texts at least once (see :func:`_copied`)."""
+    counts: Counter[PlaceholderForm | CopyKind] = Counter()
+    totals: Counter[PlaceholderForm | CopyKind] = Counter()
+    misses: dict[PlaceholderForm | CopyKind, list[Miss]] = {}
+    for case, output in zip(cases, outputs, strict=True):
+        for item in case.expected:
+            if isinstance(case.owner, PlaceholderForm):
+                ok = _occurrences(item, output) == 1
+            else:
+                ok = _copied(case.owner, item, output)
+            totals[case.owner] += 1
+            counts[case.owner] += ok
+            kept = misses.setdefault(case.owner, [])
+            if not ok and len(kept) < MAX_MISSES:
+                kept.append(Miss(case.source, output, item))
+    return {
+        owner: Rate(counts[owner], totals[owner], tuple(misses.get(owner, ())))
+        for owner in (*FORMS, *CopyKind)
+    }
 
 
 def probe_cached(
@@ -753,6 +764,13 @@ def _copied(kind: CopyKind, expected: str, output: str) -> bool:
     if kind in (CopyKind.NAME, CopyKind.TERM):
         return re.search(rf"(?<!\w){re.escape(expected)}(?!\w)", output) is not None
     return expected in output
+
+
+def _occurrences(placeholder: str, text: str) -> int:
+    """How often ``placeholder`` occurs in ``text``; one ending in a digit must not be
+    followed by another (``#1`` is not in ``#12``)."""
+    guard = r"(?!\d)" if placeholder[-1:].isdigit() else ""
+    return len(re.findall(re.escape(placeholder) + guard, text))
 
 
 def _fill(frame: str, values: Sequence[str]) -> str:
