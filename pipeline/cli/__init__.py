@@ -10,7 +10,7 @@ import importlib
 from pipeline.cli.base import app
 
 # Registered in the order `pipeline --help` lists them.
-COMMAND_GROUPS = ("runs", "segments", "review", "reports", "models", "glossary", "cache")
+COMMAND_GROUPS = ("runs", "segments", "review", "reports", "models", "probe", "glossary", "cache")
 for _group in COMMAND_GROUPS:
     importlib.import_module(f"pipeline.cli.{_group}")
 
