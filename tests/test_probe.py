@@ -354,3 +354,14 @@ def test_models_check_with_nothing_installed(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["packages"] == []
+
+
+def test_models_check_has_help_and_probes_again_when_asked(
+    tiny_packages: Path, tmp_path: Path
+) -> None:
+    help_text = runner.invoke(app, ["models", "check", "--help"])
+    assert help_text.exit_code == 0 and "Usage" in help_text.output
+    arguments = ["models", "check", "en", "fr", "--dir", str(tiny_packages), "--json"]
+    runner.invoke(app, [*arguments, "--project", str(tmp_path)])
+    again = runner.invoke(app, [*arguments, "--project", str(tmp_path), "--fresh"])
+    assert json.loads(again.output)["packages"][0]["cached"] is False
