@@ -365,3 +365,17 @@ def test_models_check_has_help_and_probes_again_when_asked(
     runner.invoke(app, [*arguments, "--project", str(tmp_path)])
     again = runner.invoke(app, [*arguments, "--project", str(tmp_path), "--fresh"])
     assert json.loads(again.output)["packages"][0]["cached"] is False
+
+
+def test_an_already_loaded_model_is_reused(
+    tiny_packages: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = next(p for p in list_packages(tiny_packages) if p.from_code == "en")
+    loaded = probe._LoadedModel(package, FAST)
+
+    def no_second_load(*args: object) -> None:
+        raise AssertionError("the model was loaded again")
+
+    monkeypatch.setattr(probe, "_LoadedModel", no_second_load)
+    report = probe_cached(package, FAST, tmp_path, model=loaded)
+    assert report.verdict.placeholder == "⟦n⟧" and not report.cached

@@ -437,11 +437,18 @@ class ProbeReport:
 # Probing
 
 
-def probe_package(package: PackageInfo, options: DecodingOptions | None = None) -> ProbeReport:
-    """Measure ``package`` (tokenizer, vocabulary, copy rates) and decide its strategy."""
+def probe_package(
+    package: PackageInfo,
+    options: DecodingOptions | None = None,
+    model: _LoadedModel | None = None,
+) -> ProbeReport:
+    """Measure ``package`` (tokenizer, vocabulary, copy rates) and decide its strategy.
+
+    ``model`` is the package already loaded (the engine's), else it is loaded here.
+    """
     options = options or DecodingOptions()
     started = time.perf_counter()
-    model = _LoadedModel(package, options)
+    model = model or _LoadedModel(package, options)
     vocabulary = _source_vocabulary(package)
     tokenizer = tokenizer_facts(package, len(vocabulary))
     inspector = _Inspector(model, vocabulary)
@@ -526,6 +533,7 @@ def probe_cached(
     options: DecodingOptions | None,
     cache_dir: Path,
     refresh: bool = False,
+    model: _LoadedModel | None = None,
 ) -> ProbeReport:
     """The package's report from ``cache_dir`` if it was probed with these options;
     else probe it and store the report there (a JSON file per fingerprint and options)."""
@@ -533,7 +541,7 @@ def probe_cached(
     known = None if refresh else cached_report(package, options, cache_dir)
     if known is not None:
         return known
-    report = probe_package(package, options)
+    report = probe_package(package, options, model)
     path = cache_path(package, options, cache_dir)
     document = json.dumps(report.as_dict(), ensure_ascii=False, indent=1) + "\n"
     with contextlib.suppress(OSError):  # a read-only project still gets its report
