@@ -189,7 +189,10 @@ def _print_built(results: list, strict: bool) -> None:
 def check(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="PO files or folders (default: locales/); releases with --segments."),
+        typer.Argument(
+            help="PO files or folders (default: the project's, project.locales); releases "
+            "with --segments."
+        ),
     ] = None,
     only: Annotated[
         str | None, typer.Option("--only", help="Run only these checks (comma-separated ids).")
