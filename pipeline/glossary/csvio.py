@@ -1,9 +1,10 @@
 """Glossary files in CSV or TSV: read with every problem located, written column-stable.
 
-Format (``pipeline/glossary/data/radiology.csv``): UTF-8, a header row naming the columns ``id``, one
-column per language (``de`` required), ``dnt``, ``case_sensitive``, ``pos``, ``note`` and
-``forbidden_<lang>``; one row per concept. Variants in a cell are separated by ``|``, the
-first is preferred; a variant may give its plural as ``radiologist (pl. radiologists)``.
+Format (``pipeline/glossary/data/radiology.csv``): UTF-8, a header row naming the columns
+``id``, one column per language (``de`` required), ``dnt``, ``case_sensitive``, ``pos``,
+``note`` and ``forbidden_<lang>``; one row per concept. Variants in a cell are separated
+by ``|``, the first is preferred; a variant may give its plural as
+``radiologist (pl. radiologists)``.
 """
 
 from __future__ import annotations
