@@ -16,7 +16,6 @@ import pytest
 import sentencepiece as spm
 from typer.testing import CliRunner
 
-import pipeline.cli.probe  # noqa: F401  (registers `models check` until pipeline.cli lists it)
 from pipeline.cli import app
 from pipeline.errors import ExitCode
 from pipeline.mt import probe
