@@ -139,7 +139,7 @@ def _translations(
                 text=restored.text,
                 route=output.route,
                 cached=output.cached,
-                warnings=output.warnings + restored.problems,
+                warnings=tuple(dict.fromkeys(output.warnings + restored.problems)),
                 terms=applied_terms(
                     spans, item.term_numbers, output.text, restored.text, output.repair, shown
                 ),
