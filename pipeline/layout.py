@@ -35,6 +35,11 @@ class Layout:
         return self.root / ".pipeline" / "state.json"
 
     @property
+    def probes(self) -> Path:
+        """What `pipeline models check` measured of each package: safe to delete."""
+        return self.root / ".pipeline" / "probes"
+
+    @property
     def lock(self) -> Path:
         return self.root / ".pipeline" / "lock"
 

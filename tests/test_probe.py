@@ -378,3 +378,22 @@ def test_an_already_loaded_model_is_reused(
     monkeypatch.setattr(probe, "_LoadedModel", no_second_load)
     report = probe_cached(package, FAST, tmp_path, model=loaded)
     assert report.verdict.placeholder == "⟦n⟧" and not report.cached
+
+
+def test_install_probes_the_package_and_list_shows_the_verdict(tmp_path: Path) -> None:
+    project, packages = tmp_path / "project", tmp_path / "packages"
+    project.mkdir()
+    runner = CliRunner()
+    listed = runner.invoke(app, ["models", "list", "--dir", str(packages), "--project",
+                                 str(project), "--json"])  # fmt: skip
+    assert listed.exit_code == 0 and json.loads(listed.stdout) == []
+    archive = DATA / "argos" / "translate-de_en-dropper.argosmodel"
+    installed = runner.invoke(app, ["models", "install", "--file", str(archive), "--dir",
+                                    str(packages), "--project", str(project)])  # fmt: skip
+    assert installed.exit_code == 0, installed.output
+    assert "probe: " in installed.stdout and "pipeline models check de en" in installed.stdout
+    assert list((project / ".pipeline" / "probes").glob("*.json"))
+    listed = runner.invoke(app, ["models", "list", "--dir", str(packages), "--project",
+                                 str(project), "--json"])  # fmt: skip
+    [record] = json.loads(listed.stdout)
+    assert record["probe"] and "none" in record["probe"]  # the dropper gets no placeholder

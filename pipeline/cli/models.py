@@ -20,8 +20,10 @@ from pipeline.cli.base import (
     print_json,
 )
 from pipeline.console import reports_errors, stderr, stdout
+from pipeline.errors import PipelineError
 from pipeline.mt import packages
-from pipeline.project import Overrides
+from pipeline.mt.probe import cached_report, probe_cached
+from pipeline.project import Overrides, Project
 
 models_app = PipelineTyper(help="Manage Argos Translate packages.")
 app.add_typer(models_app, name="models")
@@ -33,7 +35,11 @@ IndexOption = Annotated[
 
 def _models_dir(project: Path, directory: Path | None) -> Path:
     """The package directory: --dir, else the project's (environment, pipeline.toml)."""
-    return load_project(project, Overrides(models_dir=directory, no_glossary=True)).models_dir
+    return _settings(project, directory).models_dir
+
+
+def _settings(project: Path, directory: Path | None) -> Project:
+    return load_project(project, Overrides(models_dir=directory, no_glossary=True))
 
 
 @models_app.command("list")
@@ -47,20 +53,33 @@ def models_list(
 
     Example: pipeline models list
     """
-    folder = _models_dir(project, directory)
+    settings = _settings(project, directory)
+    folder = settings.models_dir
     installed = packages.list_packages(folder)
+    verdicts = {
+        p.path: cached_report(p, settings.decoding, settings.layout.probes) for p in installed
+    }
     if as_json:
-        print_json([p.as_dict() for p in installed])
+        print_json(
+            [
+                p.as_dict() | {"probe": (report.verdict.summary if report else None)}
+                for p, report in zip(installed, verdicts.values(), strict=True)
+            ]
+        )
         return
     stdout.print(f"Installed packages in {escape(str(folder))}", highlight=False, soft_wrap=True)
     table = Table()
-    for column in ("pair", "version", "size", "path"):
+    for column in ("pair", "version", "size", "probe", "path"):
         table.add_column(
             column, justify="right" if column == "size" else "left", no_wrap=column != "path"
         )
     for package in installed:
         size = f"{package.size / 1024**2:.1f} MB"
-        table.add_row(package.pair, package.version, size, escape(str(package.path)))
+        report = verdicts[package.path]
+        verdict = report.verdict.summary if report else "not probed: pipeline models check"
+        table.add_row(
+            package.pair, package.version, size, escape(verdict), escape(str(package.path))
+        )
     stdout.print(table)
     if not installed:
         stdout.print("No packages installed. Install one with `pipeline models install de en`.")
@@ -124,6 +143,17 @@ def models_install(
         stderr.print(f"downloading the {expected[0]}→{expected[1]} package from {index_url}")
         installed = packages.install_from_index(expected[0], expected[1], target, index_url)
     stdout.print(f"installed {installed.pair} {installed.version} in {installed.path}")
+    settings = _settings(project, directory)
+    try:
+        report = probe_cached(installed, settings.decoding, settings.layout.probes)
+    except PipelineError as error:  # installed and loadable; only the probe failed
+        stderr.print(f"[yellow]warning:[/] the package was not probed: {escape(error.message)}")
+        return
+    stdout.print(
+        f"probe: {escape(report.verdict.summary)} (details: pipeline models check "
+        f"{installed.from_code} {installed.to_code})",
+        highlight=False,
+    )
 
 
 @models_app.command("remove")

@@ -23,8 +23,6 @@ from pipeline.mt import packages
 from pipeline.mt.probe import CharacterEffect, ProbeReport, probe_cached
 from pipeline.project import Overrides
 
-PROBES_FOLDER = Path(".pipeline") / "probes"
-
 
 @models_app.command("check")
 @reports_errors
@@ -61,7 +59,7 @@ def models_check(
         chosen = [found]
     else:
         chosen = packages.list_packages(folder)
-    cache_dir = settings.root / PROBES_FOLDER
+    cache_dir = settings.layout.probes
     reports = [
         probe_cached(package, settings.decoding, cache_dir, refresh=fresh) for package in chosen
     ]
