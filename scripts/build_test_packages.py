@@ -425,11 +425,21 @@ def generate_pair(
     return s, t
 
 
-def generate_corpus(seed: int, n: int, src: str, tgt: str, drop_rate: float = 0.0):
+PH_RATES = (0.0, 0.4, 0.8, 1.2)  # per sentence, one is drawn; blind packages use (0.0,)
+
+
+def generate_corpus(
+    seed: int,
+    n: int,
+    src: str,
+    tgt: str,
+    drop_rate: float = 0.0,
+    ph_rates: tuple[float, ...] = PH_RATES,
+):
     rng = random.Random(seed)
     pairs = []
     for _ in range(n):
-        ph_rate = rng.choice([0.0, 0.4, 0.8, 1.2])
+        ph_rate = rng.choice(list(ph_rates))
         pairs.append(generate_pair(rng, src, tgt, ph_rate, drop_rate))
     return pairs
 
@@ -439,11 +449,57 @@ def generate_corpus(seed: int, n: int, src: str, tgt: str, drop_rate: float = 0.
 # ----------------------------------------------------------------------------
 
 
-def train_sentencepiece(pairs, prefix: Path, vocab_size: int) -> spm.SentencePieceProcessor:
+def train_sentencepiece(
+    pairs, prefix: Path, vocab_size: int, argos_style: bool = False, log=print
+) -> spm.SentencePieceProcessor:
+    """Shared SentencePiece model for both sides of the corpus.
+
+    Default (the ``-test``/``-dropper`` packages): ``⟦``/``⟧`` as user-defined symbols,
+    digits split, byte fallback, ``identity`` normalisation, ``vocab_size`` a soft limit.
+
+    ``argos_style`` (the ``-blind`` packages): what argos-train does for real packages:
+    unigram, ``character_coverage=0.9995``, ``nmt_nfkc``, no byte fallback, no
+    user-defined symbols, SentencePiece's defaults otherwise (no ``split_digits``, hard
+    vocabulary limit). ``vocab_size`` is then an upper bound: SentencePiece refuses a
+    size the corpus cannot fill ("Vocabulary size too high ... <= N"), so the largest
+    accepted size is used.
+    """
     text_path = prefix.with_suffix(".txt")
     with text_path.open("w", encoding="utf-8") as handle:
         for s, t in pairs:
             handle.write(s + "\n" + t + "\n")
+    if argos_style:
+        size = vocab_size
+        while True:
+            try:
+                spm.SentencePieceTrainer.train(
+                    input=str(text_path),
+                    model_prefix=str(prefix),
+                    vocab_size=size,
+                    model_type="unigram",
+                    character_coverage=0.9995,
+                    normalization_rule_name="nmt_nfkc",
+                    byte_fallback=False,
+                    num_threads=1,  # determinism; argos-train shuffles a 1 M sample
+                    shuffle_input_sentence=False,
+                    input_sentence_size=0,
+                    minloglevel=2,
+                    unk_id=0,
+                    bos_id=1,
+                    eos_id=2,
+                    pad_id=-1,
+                )
+                break
+            except RuntimeError as error:
+                match = re.search(r"Vocabulary size too high.*?<= *(\d+)", str(error))
+                if not match and "Vocabulary size" not in str(error):
+                    raise
+                lower = int(match.group(1)) if match else int(size * 0.9)
+                if lower >= size or lower < 16:
+                    raise
+                log(f"  SentencePiece: vocab_size {size} too high, retrying with {lower}")
+                size = lower
+        return spm.SentencePieceProcessor(model_file=str(prefix.with_suffix(".model")))
     spm.SentencePieceTrainer.train(
         input=str(text_path),
         model_prefix=str(prefix),
@@ -474,7 +530,13 @@ def argos_decode(sp: spm.SentencePieceProcessor, pieces: list[str]) -> str:
 
 
 def check_placeholder_roundtrip(sp) -> dict:
-    """Placeholders must tokenize to ⟦, digits, ⟧ and decode back unchanged."""
+    """Placeholders must tokenize to ⟦, digits, ⟧ and decode back unchanged.
+
+    Checked on ids, as the model sees them: a piece string such as ``⟦`` that has no id of
+    its own comes out of ``encode(out_type=str)`` unchanged and would decode back from the
+    strings, but CTranslate2 and the model only ever see ``<unk>`` for it. So a text
+    fails if any of its pieces is unknown or if its ids do not decode back to it.
+    """
     contexts = [
         "Siehe {p}.",
         "{p} Die Klinik testet {p}.",
@@ -482,15 +544,66 @@ def check_placeholder_roundtrip(sp) -> dict:
         "Informationen unter {p}",
         "({p}), {p}; {p}!",
     ]
-    failures = []
+    failures, unknown = [], 0
     for number in range(1, 100):
         p = f"{PH_OPEN}{number}{PH_CLOSE}"
         for ctx in contexts:
             text = ctx.replace("{p}", p)
-            pieces = sp.encode(text, out_type=str)
-            if argos_decode(sp, pieces) != text:
+            ids = sp.encode(text)
+            has_unknown = sp.unk_id() in ids
+            unknown += has_unknown
+            if has_unknown or argos_decode(sp, [sp.id_to_piece(i) for i in ids]) != text:
                 failures.append(text)
-    return {"checked": 99 * len(contexts), "failures": failures[:5], "n_failures": len(failures)}
+    return {
+        "checked": 99 * len(contexts),
+        "failures": failures[:5],
+        "n_failures": len(failures),
+        "n_with_unknown": unknown,
+    }
+
+
+def check_blind_tokenizer(sp: spm.SentencePieceProcessor) -> dict:
+    """Facts of an argos-style tokenizer; asserts that ``⟦``/``⟧`` are unknown.
+
+    Asserts: no user-defined symbols, no byte pieces, ``nmt_nfkc`` normalisation, and that
+    ``⟦1⟧`` encodes to ids that include ``<unk>`` for both brackets (the placeholder is
+    not representable: the model sees ``<unk>`` and decoding gives ``⁇``).
+    """
+    from sentencepiece import sentencepiece_model_pb2 as model_pb2
+
+    proto = model_pb2.ModelProto()
+    proto.ParseFromString(sp.serialized_model_proto())
+    kinds = Counter(model_pb2.ModelProto.SentencePiece.Type.Name(p.type) for p in proto.pieces)
+    facts = {
+        "vocab": sp.get_piece_size(),
+        "piece_types": dict(sorted(kinds.items())),
+        "normalization": proto.normalizer_spec.name,
+        "byte_fallback": proto.trainer_spec.byte_fallback,
+        "split_digits": proto.trainer_spec.split_digits,
+        "character_coverage": round(proto.trainer_spec.character_coverage, 6),
+    }
+    probes = {}
+    for text in ("⟦1⟧", "⟦1⟧ präsentiert ⟦2⟧.", "Siehe ⟦12⟧."):
+        ids = sp.encode(text)
+        probes[text] = {
+            "pieces": sp.encode(text, out_type=str),
+            "id_pieces": [sp.id_to_piece(i) for i in ids],
+            "decoded": sp.decode(ids),
+        }
+    facts["probes"] = probes
+    assert kinds.get("USER_DEFINED", 0) == 0, kinds
+    assert kinds.get("BYTE", 0) == 0, kinds
+    assert facts["normalization"] == "nmt_nfkc", facts["normalization"]
+    for bracket in (PH_OPEN, PH_CLOSE):
+        assert sp.piece_to_id(bracket) == sp.unk_id(), bracket
+        assert sp.unk_id() in sp.encode(bracket), bracket
+    one = sp.encode("⟦1⟧")
+    assert one.count(sp.unk_id()) >= 2, one  # both brackets
+    facts["placeholders_representable"] = (
+        argos_decode(sp, sp.encode("⟦1⟧", out_type=str)) == ("⟦1⟧") and sp.unk_id() not in one
+    )
+    assert not facts["placeholders_representable"]
+    return facts
 
 
 # ----------------------------------------------------------------------------
@@ -840,7 +953,14 @@ NAMES = {"de": "German", "en": "English", "fr": "French"}
 
 
 def write_package(
-    name: str, src: str, tgt: str, model_dir: Path, sp_model: Path, out: Path, description: str
+    name: str,
+    src: str,
+    tgt: str,
+    model_dir: Path,
+    sp_model: Path,
+    out: Path,
+    description: str,
+    blind: bool = False,
 ) -> None:
     top = f"translate-{src}_{tgt}-{name.split('-', 1)[1]}"
     metadata = {
@@ -861,7 +981,13 @@ def write_package(
     readme = (
         f"# {name}\n\nTiny synthetic test model ({NAMES[src]} → {NAMES[tgt]}) built by "
         "scripts/build_test_packages.py. Not a real translation model.\n\n"
-        f"{description}\n\nPlaceholders have the form ⟦n⟧ (U+27E6, digits, U+27E7).\n"
+        f"{description}\n\n"
+        + (
+            "Tokenizer built like argos-train's (nmt_nfkc, no byte fallback, no user symbols); "
+            "trained without placeholders: ⟦n⟧ cannot be represented (⟦ and ⟧ are <unk>).\n"
+            if blind
+            else "Placeholders have the form ⟦n⟧ (U+27E6, digits, U+27E7).\n"
+        )
     )
     files = {
         "metadata.json": (json.dumps(metadata, indent=2, ensure_ascii=False) + "\n").encode(),
@@ -888,13 +1014,16 @@ def write_package(
 # ----------------------------------------------------------------------------
 
 PACKAGES = {
-    # name: (src, tgt, seed, drop_rate, description)
+    # name: (src, tgt, seed, drop_rate, description, blind)
+    # blind: argos-style tokenizer (see train_sentencepiece) and a corpus without any
+    # placeholder, like a real Argos package; the model has never seen ⟦n⟧.
     "de_en-test": (
         "de",
         "en",
         1101,
         0.0,
         "Copies placeholders and numbers; reproduces template translations.",
+        False,
     ),
     "en_fr-test": (
         "en",
@@ -902,6 +1031,7 @@ PACKAGES = {
         2202,
         0.0,
         "Copies placeholders and numbers; reproduces template translations.",
+        False,
     ),
     "de_en-dropper": (
         "de",
@@ -909,27 +1039,51 @@ PACKAGES = {
         3303,
         0.8,
         "Trained to DROP placeholders in most sentences (tests the fallback path).",
+        False,
+    ),
+    "de_en-blind": (
+        "de",
+        "en",
+        4404,
+        0.0,
+        "Built like a real Argos package: nmt_nfkc, character coverage 0.9995, no byte "
+        "fallback, no user symbols, no placeholders in training. ⟦ and ⟧ are <unk>.",
+        True,
+    ),
+    "en_fr-blind": (
+        "en",
+        "fr",
+        5505,
+        0.0,
+        "Built like a real Argos package: nmt_nfkc, character coverage 0.9995, no byte "
+        "fallback, no user symbols, no placeholders in training. ⟦ and ⟧ are <unk>.",
+        True,
     ),
 }
 
 
 def build(name: str, args, log) -> dict:
-    src, tgt, seed, drop_rate, description = PACKAGES[name]
+    src, tgt, seed, drop_rate, description, blind = PACKAGES[name]
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
-    train_pairs = generate_corpus(seed, args.corpus_size, src, tgt, drop_rate)
+    ph_rates = (0.0,) if blind else PH_RATES
+    train_pairs = generate_corpus(seed, args.corpus_size, src, tgt, drop_rate, ph_rates)
+    if blind:
+        assert not any(PH_OPEN in s or PH_OPEN in t for s, t in train_pairs)
     seen = {s for s, _ in train_pairs}
     held = [
         p
-        for p in generate_corpus(seed + 7, args.test_size * 3, src, tgt, drop_rate)
+        for p in generate_corpus(seed + 7, args.test_size * 3, src, tgt, drop_rate, ph_rates)
         if p[0] not in seen
     ]
     # held-out sets: dev (early stopping) and test (reported), disjoint
     dev, test = held[:300], held[300 : 300 + args.test_size]
     work = Path(tempfile.mkdtemp(prefix=f"argos-{name}-"))
     try:
-        sp = train_sentencepiece(train_pairs, work / "sentencepiece", args.vocab_size)
+        sp = train_sentencepiece(
+            train_pairs, work / "sentencepiece", args.vocab_size, argos_style=blind, log=log
+        )
         vocab = [sp.id_to_piece(i) for i in range(sp.get_piece_size())] + ["<blank>"]
         vocab_index = {p: i for i, p in enumerate(vocab)}
         roundtrip = check_placeholder_roundtrip(sp)
@@ -939,6 +1093,30 @@ def build(name: str, args, log) -> dict:
             f"/{roundtrip['checked']}; example pieces: "
             f"{sp.encode('Siehe ⟦12⟧, ⟦3⟧Studie⟦4⟧.', out_type=str)}"
         )
+        tokenizer = None
+        if blind:
+            tokenizer = check_blind_tokenizer(sp)  # asserts ⟦/⟧ are <unk>
+            assert roundtrip["n_with_unknown"] == roundtrip["checked"], roundtrip
+            corpus_chars = Counter(ch for s, t in train_pairs for ch in s + t)
+            tokenizer["unknown_corpus_chars"] = {
+                ch: n
+                for ch, n in corpus_chars.items()
+                if sp.piece_to_id(ch) == sp.unk_id() and sp.unk_id() in sp.encode(ch)
+            }
+            log(
+                f"[{name}] blind tokenizer: {tokenizer['normalization']}, piece types "
+                f"{tokenizer['piece_types']}, byte_fallback {tokenizer['byte_fallback']}, "
+                f"split_digits {tokenizer['split_digits']}; placeholders are NOT "
+                f"representable ({roundtrip['n_failures']}/{roundtrip['checked']} round "
+                f"trips fail, {roundtrip['n_with_unknown']} with <unk>); corpus characters "
+                "without a piece: "
+                f"{tokenizer['unknown_corpus_chars'] or 'none'}"
+            )
+            for text, probe in tokenizer["probes"].items():
+                log(
+                    f"[{name}]   {text!r}: pieces {probe['pieces']}  ids as pieces "
+                    f"{probe['id_pieces']}  decodes to {probe['decoded']!r}"
+                )
         torch.manual_seed(seed)
         model = Seq2Seq(Config(vocab=len(vocab), ffn=args.ffn))
         params = sum(p.numel() for p in model.parameters())
@@ -967,6 +1145,8 @@ def build(name: str, args, log) -> dict:
             "train_minutes": round(seconds / 60, 2),
             "roundtrip": roundtrip,
         }
+        if tokenizer is not None:
+            result["tokenizer"] = tokenizer
         result["pytorch_greedy"] = score(test, [argos_decode(sp, p) for p in torch_pieces])
         for compute_type in ("float32", "int8"):
             for beam in (1, 4):
@@ -984,13 +1164,26 @@ def build(name: str, args, log) -> dict:
                     same = sum(h == t for h, t in zip(hyps, torch_pieces, strict=False))
                     result[key]["equal_to_pytorch"] = same / len(hyps)
         out = OUT_DIR / f"translate-{name.split('-')[0]}-{name.split('-', 1)[1]}.argosmodel"
-        write_package(name, src, tgt, model_dir, work / "sentencepiece.model", out, description)
+        write_package(
+            name, src, tgt, model_dir, work / "sentencepiece.model", out, description, blind
+        )
         result["package"] = str(out.relative_to(ROOT))
         result["bytes"] = out.stat().st_size
         examples = test[:200]
-        picks = [p for p in examples if PH_RE.search(p[0])][:4] + [
-            p for p in examples if not PH_RE.search(p[0])
-        ][:1]
+        with_ph = [p for p in examples if PH_RE.search(p[0])]
+        picks = (
+            with_ph[:4] + [p for p in examples if not PH_RE.search(p[0])][: 5 - len(with_ph[:4])]
+        )
+        if blind:  # what the model does with a placeholder it cannot see
+            picks.append(
+                (
+                    {
+                        "de": "⟦1⟧ präsentiert ⟦2⟧ in Berlin ⟦3⟧.",
+                        "en": "⟦1⟧ presents ⟦2⟧ in Berlin ⟦3⟧.",
+                    }[src],
+                    "(placeholders: not representable)",
+                )
+            )
         hyps = ct2_translate(model_dir, sp, [s for s, _ in picks], "int8", 4, 0.2)
         result["examples"] = [
             {"source": s, "reference": t, "ct2_int8_beam4": argos_decode(sp, h)}
@@ -1309,6 +1502,12 @@ def main() -> None:
                 f"  {key:22s} exact {s['exact']:.3f}  numbers+placeholders {s['copy']:.3f} "
                 f"(n={s['n_copy']})  placeholders {s['placeholders']:.3f} "
                 f"(n={s['n_placeholders']}){extra}"
+            )
+        if "tokenizer" in r:
+            t = r["tokenizer"]
+            print(
+                f"  tokenizer {t['normalization']}  vocab {t['vocab']}  {t['piece_types']}  "
+                f"placeholders NOT representable: ⟦1⟧ -> {t['probes']['⟦1⟧']['id_pieces']}"
             )
         for ex in r["examples"]:
             print(
