@@ -21,7 +21,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline.errors import InputError
-from pipeline.mt.align import Anchor, insert_by_attention, join_pieces, strip_placeholders
+from pipeline.mt.align import (
+    Anchor,
+    Mark,
+    Scheme,
+    detokenise,
+    mark_for,
+    place_by_attention,
+    strip_placeholders,
+)
 from pipeline.mt.cache import TranslationCache, cache_key
 from pipeline.mt.packages import ModelError, PackageInfo, default_packages_dir, list_packages
 from pipeline.mt.protect import PLACEHOLDER, RepairStep, Retry
@@ -39,9 +47,18 @@ COMPUTE_TYPES = frozenset(
 # call into batches again and decodes them in parallel on its inter_threads workers.
 BATCHES_PER_CALL = 4
 _POSITIONS = re.compile(r"positions >= (\d+)")
-_PLACEHOLDER_OR_BRACKET = re.compile(r"⟦\d+⟧|[⟦⟧]")
+# What no translation may show: pieces of placeholders (a lone ⟦ or ⟧; whole ones are
+# markup), unknown tokens (⁇ is how SentencePiece writes <unk>), byte tokens and broken
+# bytes, BPE continuations and SentencePiece's word marker. Group "leak" is the fragment.
+LEAKED_TOKEN = re.compile(
+    rf"{PLACEHOLDER.pattern}|(?P<leak>[⟦⟧⁇▁\ufffd]|<unk>|<0x[0-9A-Fa-f]{{2}}>|@@)"
+)
+_LEFT_OUT = "\x00"  # where strip_leaks took a fragment out
+_AROUND_LEFT_OUT = re.compile(rf"(\s*)(?:{_LEFT_OUT}\s*)*{_LEFT_OUT}(\s*)")
+_CLOSING_PUNCTUATION = frozenset(".,;:!?)]}»“”’%")
 SHOWN_AS_TEXT = "shown as plain text"
 ALIGNED = "re-inserted by attention alignment"
+LEAKS_REMOVED = "model tokens removed from the output"
 
 
 @dataclass(frozen=True)
@@ -94,6 +111,8 @@ class _LoadedModel:
         metadata = json.loads((package.path / "metadata.json").read_text(encoding="utf-8"))
         self.target_prefix = str(metadata.get("target_prefix", ""))
         self.tokenizer = _tokenizer_for(package)
+        bpe = type(self.tokenizer).__name__ == "BPETokenizer"
+        self.scheme = Scheme.BPE if bpe else Scheme.SENTENCEPIECE
         _check_compute_type(options.compute_type, ctranslate2.get_supported_compute_types("cpu"))
         try:
             self.translator = ctranslate2.Translator(
@@ -116,9 +135,30 @@ class _LoadedModel:
         return list(self.tokenizer.encode(text))
 
     def decode(self, tokens: list[str]) -> str:
+        """The package's own detokenisation (SentencePiece byte fallback; BPE ``@@`` and
+        Moses)."""
         if self.target_prefix and tokens and tokens[0] == self.target_prefix:
             tokens = tokens[1:]
         return self.tokenizer.decode(tokens).strip()
+
+    def detokenise(self, items: Sequence[str | Mark]) -> str:
+        """Pieces with placeholders among them: the runs between placeholders decoded by
+        the package's tokenizer, the placeholders kept whole."""
+        return detokenise(items, self.decode)
+
+    def decode_masked(self, tokens: list[str], source: str) -> str:
+        """An output as text, its placeholders kept whole.
+
+        SentencePiece decodes a placeholder's pieces back to it, with the spaces the model
+        chose. Moses would write ``⟦ 1 ⟧``: with BPE each placeholder becomes a mark that
+        attaches to its word as it did in ``source``, and the runs around it are decoded.
+        """
+        if self.scheme is not Scheme.BPE or "⟦" not in tokens:
+            return self.decode(tokens)
+        if self.target_prefix and tokens and tokens[0] == self.target_prefix:
+            tokens = tokens[1:]
+        anchors = {anchor.placeholder: anchor for anchor in strip_placeholders(source)[1]}
+        return self.detokenise(_bpe_marks(tokens, anchors))
 
 
 def _check_compute_type(compute_type: str, supported: set[str]) -> None:
@@ -157,6 +197,59 @@ def _fingerprint(package: PackageInfo) -> str:
         stat = weights.stat()
         digest.update(f"{stat.st_size}:{stat.st_mtime_ns}".encode())
     return f"{package.from_code}-{package.to_code}@{digest.hexdigest()[:12]}"
+
+
+def _bpe_marks(tokens: Sequence[str], anchors: dict[str, Anchor]) -> list[str | Mark]:
+    """BPE output tokens with each "⟦ 1 ⟧" (digits perhaps cut, "1@@ 2") as one mark."""
+    items: list[str | Mark] = []
+    index = 0
+    while index < len(tokens):
+        end, digits = index + 1, ""
+        if tokens[index] == "⟦":
+            while end < len(tokens) and tokens[end].removesuffix("@@").isdigit():
+                digits += tokens[end].removesuffix("@@")
+                end += 1
+                if not tokens[end - 1].endswith("@@"):
+                    break
+        if digits and end < len(tokens) and tokens[end] == "⟧":
+            placeholder = f"⟦{digits}⟧"
+            anchor = anchors.get(placeholder)
+            items.append(
+                mark_for(anchor) if anchor else Mark(placeholder, opens=False, spaced=True)
+            )
+            index = end + 1
+        else:
+            items.append(tokens[index])
+            index += 1
+    return items
+
+
+def leaked_fragments(text: str) -> list[str]:
+    """The fragments of placeholders and model tokens in ``text`` (see LEAKED_TOKEN)."""
+    return [match.group("leak") for match in LEAKED_TOKEN.finditer(text) if match.group("leak")]
+
+
+def new_leaks(output: str, source: str) -> list[str]:
+    """The fragments in ``output`` that ``source`` does not have itself."""
+    extra = Counter(leaked_fragments(output)) - Counter(leaked_fragments(source))
+    return sorted(extra.elements())
+
+
+def strip_leaks(text: str) -> str:
+    """``text`` without the fragments: a BPE continuation joins its word again, a removed
+    token leaves one space between words and none before punctuation."""
+    marked = LEAKED_TOKEN.sub(
+        lambda match: _LEFT_OUT if match.group("leak") else match.group(),
+        text.replace("@@ ", ""),  # "Radi@@ ology" is one word
+    )
+
+    def close_up(match: re.Match[str]) -> str:
+        spaced = bool(match.group(1) or match.group(2))
+        at_edge = match.start() == 0 or match.end() == len(marked)
+        following = marked[match.end() : match.end() + 1]
+        return " " if spaced and not at_edge and following not in _CLOSING_PUNCTUATION else ""
+
+    return _AROUND_LEFT_OUT.sub(close_up, marked).strip()
 
 
 def has_runaway_repetition(tokens: Sequence[str], max_repeats: int = 3) -> bool:
@@ -339,7 +432,8 @@ class Engine:
                     *second_notes.get(attempt.text, []),
                     f"placeholders lost; translated again with {shown} {SHOWN_AS_TEXT}",
                 ]
-        aligned = sorted(broken)
+        # Without placeholders the alignment pass would decode the very same input again.
+        aligned = [i for i in sorted(broken) if _placeholders(texts[i])]
         if aligned:
             repaired, aligned_notes, _ = self._translate_legs(
                 [texts[i] for i in aligned], legs, None, align=True
@@ -347,6 +441,11 @@ class Engine:
             for index, text in zip(aligned, repaired, strict=True):
                 outputs[index] = text
                 warnings[index] = aligned_notes.get(texts[index], [])
+        for index, text in enumerate(texts):
+            leaks = new_leaks(outputs[index], text)
+            if leaks:  # nothing gave a clean output: the fragments go, a note says so
+                outputs[index] = strip_leaks(outputs[index])
+                warnings[index] = [*warnings[index], f"{LEAKS_REMOVED}: {' '.join(leaks)}"]
         return outputs, {i: notes for i, notes in warnings.items() if notes}
 
     def _model(self, pair: tuple[str, str]) -> _LoadedModel:
@@ -415,15 +514,20 @@ class Engine:
                     )
             if progress:
                 progress(len(batch))
-        decoded = [model.decode(output) for output in results]
+        decoded = [
+            model.decode_masked(output, text) for output, text in zip(results, texts, strict=True)
+        ]
         broken = {
-            i for i, text in enumerate(texts) if _placeholders(decoded[i]) != _placeholders(text)
+            i
+            for i, text in enumerate(texts)
+            if _placeholders(decoded[i]) != _placeholders(text) or new_leaks(decoded[i], text)
         }
         if not align:
             return decoded, notes, broken
+        realigned = [i for i in sorted(broken) if _placeholders(texts[i])]
         for index, text in zip(
-            sorted(broken),
-            self._align_placeholders(model, [texts[i] for i in sorted(broken)]),
+            realigned,
+            self._align_placeholders(model, [texts[i] for i in realigned]),
             strict=True,
         ):
             decoded[index] = text
@@ -439,16 +543,15 @@ class Engine:
         sources = [model.encode(text) for text, _ in stripped]
         results = self._run_batch(model, sources, no_repeat=0, attention=True)
         aligned = []
-        for source, (_, anchors), (target, attention) in zip(
+        for source, (source_text, anchors), (target, attention) in zip(
             sources, stripped, results, strict=True
         ):
-            if model.target_prefix:
+            if model.target_prefix and target[:1] == [model.target_prefix]:
                 target, attention = target[1:], attention[1:]
-            aligned.append(
-                _with_anchors(
-                    join_pieces(insert_by_attention(source, target, attention, anchors)), anchors
-                )
+            placed = place_by_attention(
+                source, target, attention, anchors, model.scheme, source_text
             )
+            aligned.append(_with_anchors(model.detokenise(placed), anchors))
         return aligned
 
     def _length_limit(self, source_tokens: int) -> int:
@@ -504,7 +607,7 @@ def _with_anchors(text: str, anchors: list[Anchor]) -> str:
         return placeholder
 
     text = PLACEHOLDER.sub(keep_first_expected, text)
-    text = _PLACEHOLDER_OR_BRACKET.sub(lambda m: m.group() if len(m.group()) > 1 else "", text)
+    text = LEAKED_TOKEN.sub(lambda m: "" if m.group("leak") in ("⟦", "⟧") else m.group(), text)
     missing = [anchor.placeholder for anchor in anchors if anchor.placeholder not in text]
     return " ".join([text, *missing]).strip() if missing else text
 

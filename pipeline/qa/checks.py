@@ -23,7 +23,7 @@ from pipeline.glossary.enforce import MISSING, target_term
 from pipeline.glossary.match import Matcher, TermHit
 from pipeline.glossary.model import Concept, Termbase
 from pipeline.languages import DEFAULT_QUOTE_STYLE, QUOTE_STYLES
-from pipeline.mt.engine import has_runaway_repetition
+from pipeline.mt.engine import LEAKED_TOKEN, has_runaway_repetition
 from pipeline.mt.protect import find_protected
 from pipeline.po.catalog import Entry
 from pipeline.po.notes import QaNote, Severity, parse, render
@@ -36,7 +36,6 @@ WARNING = Severity.WARNING
 _MARKUP = re.compile(
     r"\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])|`+|\]\([^)\s]*+\)|\[|<[^<>\s][^<>]*+>|⟦\d+⟧"
 )
-_LEAK = re.compile(r"⟦\d++⟧|(⟦|⟧|⁇|<unk>|<0x[0-9A-Fa-f]{2}>|@@|▁)")
 _LINK_RUN = re.compile(r"[^)\s]*+")  # a link target "](…)" cannot hold ")" or a space
 _WORDS = re.compile(r"\w+")
 _FINAL = re.compile(r"([.!?:;…])[\s\"'“”„«»‘’)\]*_]*$")
@@ -165,8 +164,9 @@ class Markup(Check):
 def leaked_fragments(text: str) -> list[str]:
     """Pieces of placeholders or model tokens that no translation should show: a lone ⟦ or
     ⟧ (whole placeholders ⟦1⟧ are markup), ⁇ and <unk> (unknown token), <0x0A> (a byte
-    token), @@ (BPE continuation) and ▁ (SentencePiece word boundary)."""
-    return [match.group(1) for match in _LEAK.finditer(text) if match.group(1)]
+    token), � (bytes that make no character), @@ (BPE continuation) and ▁ (SentencePiece
+    word boundary). The engine's own guard uses the same pattern."""
+    return [match.group("leak") for match in LEAKED_TOKEN.finditer(text) if match.group("leak")]
 
 
 @register
