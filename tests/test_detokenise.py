@@ -299,6 +299,10 @@ def test_leaked_fragments_found_and_stripped(
     assert leaked_fragments(stripped) == []
 
 
+def test_strip_only_some_fragments() -> None:
+    assert strip_leaks("⟧ patients ⟦1⟧with the ⁇ ⟦", only=("⟦", "⟧")) == "patients ⟦1⟧with the ⁇"
+
+
 def test_a_fragment_the_source_has_is_no_leak() -> None:
     assert new_leaks("Write to a@@b.", "Schreiben Sie an a@@b.") == []
     assert new_leaks("⟦1⟧ here ⁇", "⟦1⟧ hier") == ["⁇"]

@@ -15,7 +15,7 @@ import re
 import shlex
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -235,13 +235,18 @@ def new_leaks(output: str, source: str) -> list[str]:
     return sorted(extra.elements())
 
 
-def strip_leaks(text: str) -> str:
-    """``text`` without the fragments: a BPE continuation joins its word again, a removed
-    token leaves one space between words and none before punctuation."""
-    marked = LEAKED_TOKEN.sub(
-        lambda match: _LEFT_OUT if match.group("leak") else match.group(),
-        text.replace("@@ ", ""),  # "Radi@@ ology" is one word
-    )
+def strip_leaks(text: str, only: Collection[str] = ()) -> str:
+    """``text`` without the fragments (or without those in ``only``): a BPE continuation
+    joins its word again, a removed token leaves one space between words and none before
+    punctuation."""
+
+    def left_out(match: re.Match[str]) -> str:
+        leak = match.group("leak")
+        return _LEFT_OUT if leak and (not only or leak in only) else match.group()
+
+    if not only or "@@" in only:
+        text = text.replace("@@ ", "")  # "Radi@@ ology" is one word
+    marked = LEAKED_TOKEN.sub(left_out, text)
 
     def close_up(match: re.Match[str]) -> str:
         spaced = bool(match.group(1) or match.group(2))
@@ -607,7 +612,7 @@ def _with_anchors(text: str, anchors: list[Anchor]) -> str:
         return placeholder
 
     text = PLACEHOLDER.sub(keep_first_expected, text)
-    text = LEAKED_TOKEN.sub(lambda m: "" if m.group("leak") in ("⟦", "⟧") else m.group(), text)
+    text = strip_leaks(text, only=("⟦", "⟧"))
     missing = [anchor.placeholder for anchor in anchors if anchor.placeholder not in text]
     return " ".join([text, *missing]).strip() if missing else text
 
