@@ -2,9 +2,11 @@
 
 Format (``pipeline/glossary/data/radiology.csv``): UTF-8, a header row naming the columns
 ``id``, one column per language (``de`` required), ``dnt``, ``case_sensitive``, ``pos``,
-``note`` and ``forbidden_<lang>``; one row per concept. Variants in a cell are separated
-by ``|``, the first is preferred; a variant may give its plural as
-``radiologist (pl. radiologists)``.
+``note``, ``forbidden_<lang>`` and ``gender_<lang>``; one row per concept. Variants in a
+cell are separated by ``|``, the first is preferred; a variant may give its plural as
+``radiologist (pl. radiologists)``. ``gender_fr`` (``gender_es``, ``gender_it``, …) is the
+grammatical gender of the row's French terms, ``m`` or ``f`` (or empty: not given), one
+value for all variants or one per variant (``m|f``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from pipeline.files import read_utf8
 from pipeline.glossary.model import (
     FIXED_COLUMNS,
     FORBIDDEN_PREFIX,
+    GENDER_PREFIX,
+    GENDERS,
     LANGUAGE_COLUMN,
     POS_VALUES,
     SOURCE_LANGUAGE,
@@ -131,8 +135,8 @@ def _check_header(path: Path, line: int, record: list[str]) -> tuple[str, ...]:
                 f"unknown column {column!r}",
                 path=path,
                 where=f"line {line}, column {index + 1}",
-                fix="use id, a language code (de, en, …), dnt, case_sensitive, pos, note "
-                "or forbidden_<lang>",
+                fix="use id, a language code (de, en, …), dnt, case_sensitive, pos, note, "
+                "forbidden_<lang> or gender_<lang>",
             )
     return columns
 
@@ -140,13 +144,18 @@ def _check_header(path: Path, line: int, record: list[str]) -> tuple[str, ...]:
 def _known_column(column: str) -> bool:
     if column in FIXED_COLUMNS or LANGUAGE_COLUMN.match(column):
         return True
-    return column.startswith(FORBIDDEN_PREFIX) and bool(
-        LANGUAGE_COLUMN.match(column.removeprefix(FORBIDDEN_PREFIX))
+    return any(
+        column.startswith(prefix) and bool(LANGUAGE_COLUMN.match(column.removeprefix(prefix)))
+        for prefix in (FORBIDDEN_PREFIX, GENDER_PREFIX)
     )
 
 
 def language_columns(columns: tuple[str, ...]) -> list[str]:
-    return [c for c in columns if c not in FIXED_COLUMNS and not c.startswith(FORBIDDEN_PREFIX)]
+    return [
+        c
+        for c in columns
+        if c not in FIXED_COLUMNS and not c.startswith((FORBIDDEN_PREFIX, GENDER_PREFIX))
+    ]
 
 
 def read_glossary(path: Path) -> tuple[Termbase, list[Problem]]:
@@ -194,6 +203,9 @@ def concepts_from_table(table: Table) -> tuple[Termbase, list[Problem]]:
             parsed = _parse_cell(row, language, concept_id, report)
             if parsed:
                 terms[language] = parsed
+        for column in table.columns:
+            if column.startswith(GENDER_PREFIX):
+                _apply_genders(row, column, terms, concept_id, report)
         forbidden = {
             column.removeprefix(FORBIDDEN_PREFIX): tuple(
                 v.strip() for v in split_variants(row.cells[column]) if v.strip()
@@ -265,6 +277,47 @@ def _parse_cell(row: Row, language: str, concept_id: str, report: Reporter) -> t
     return tuple(terms)
 
 
+def _apply_genders(
+    row: Row, column: str, terms: dict[str, tuple[Term, ...]], concept_id: str, report: Reporter
+) -> None:
+    """The ``gender_<lang>`` cell onto the row's terms in that language."""
+    cell = row.cells[column].strip()
+    if not cell:
+        return
+    language = column.removeprefix(GENDER_PREFIX)
+    values = [value.strip() for value in cell.split(VARIANT_SEPARATOR)]
+    variants = terms.get(language, ())
+    fix = "write m (masculine) or f (feminine), or leave the cell empty"
+    allowed = set(GENDERS) | ({""} if len(values) > 1 else set())  # "m||f": one not given
+    if not all(value in allowed for value in values):
+        report("error", row, f"{column} of {concept_id!r} is {cell!r}", fix, concept_id)
+        return
+    if not variants:
+        report(
+            "warning",
+            row,
+            f"{column} of {concept_id!r} is given, but the concept has no {language} term",
+            f"fill the {language} column or empty {column}",
+            concept_id,
+        )
+        return
+    if len(values) not in (1, len(variants)):
+        report(
+            "error",
+            row,
+            f"{column} of {concept_id!r} has {len(values)} values for {len(variants)} "
+            f"{language} terms",
+            f"give one gender for all terms or one per term, separated by {VARIANT_SEPARATOR!r}",
+            concept_id,
+        )
+        return
+    genders = values * len(variants) if len(values) == 1 else values
+    terms[language] = tuple(
+        Term(term.text, term.plural, gender or None)
+        for term, gender in zip(variants, genders, strict=True)
+    )
+
+
 def _has_letter_or_digit(text: str) -> bool:
     return any(unicodedata.category(char)[0] in "LN" for char in text)
 
@@ -328,9 +381,14 @@ def termbase_columns(termbase: Termbase, columns: tuple[str, ...] = ()) -> tuple
         for lang in languages
         if any(lang in concept.forbidden for concept in termbase.concepts)
     ]
+    genders = [
+        GENDER_PREFIX + lang
+        for lang in languages
+        if any(t.gender for concept in termbase.concepts for t in concept.terms.get(lang, ()))
+    ]
     if not columns:
-        return ("id", *languages, "dnt", "case_sensitive", "pos", "note", *forbidden)
-    missing = [c for c in [*languages, *forbidden] if c not in columns]
+        return ("id", *languages, "dnt", "case_sensitive", "pos", "note", *forbidden, *genders)
+    missing = [c for c in [*languages, *forbidden, *genders] if c not in columns]
     return (*columns, *missing)
 
 
@@ -351,9 +409,19 @@ def concept_cells(concept: Concept, columns: tuple[str, ...]) -> list[str]:
             cells.append(
                 VARIANT_SEPARATOR.join(concept.forbidden.get(column[len(FORBIDDEN_PREFIX) :], ()))
             )
+        elif column.startswith(GENDER_PREFIX):
+            cells.append(gender_cell(concept.terms.get(column.removeprefix(GENDER_PREFIX), ())))
         else:
             cells.append(VARIANT_SEPARATOR.join(t.format() for t in concept.terms.get(column, ())))
     return cells
+
+
+def gender_cell(terms: tuple[Term, ...]) -> str:
+    """``m`` where every term is masculine, ``m|f`` where they differ, empty where none has one."""
+    genders = [term.gender or "" for term in terms]
+    if len(set(genders)) <= 1:
+        return genders[0] if genders else ""
+    return VARIANT_SEPARATOR.join(genders)
 
 
 def format_row(cells: list[str], delimiter: str = ",", newline: str = "\n") -> str:

@@ -7,6 +7,10 @@ engine translates the segment again with the target term written into the German
 in its place, and as a last resort re-inserts the placeholder through attention
 alignment. :func:`applied_terms` records which of these happened for every term.
 
+The target is a :class:`~pipeline.mt.protect.TermText`: where it is restored, the article
+the model wrote before it is made to agree with it (``an MRI``, ``l'IRM``, the glossary's
+``gender_<lang>``; :mod:`pipeline.glossary.agreement`).
+
 Whether a translation has a term is decided in one place, :meth:`TargetTerm.status`:
 any of the concept's target variants (singular or plural), as whole words, with the
 target language's plural endings, and in the written case for case-sensitive concepts
@@ -23,7 +27,7 @@ from functools import lru_cache
 
 from pipeline.glossary.match import Matcher, TermHit
 from pipeline.glossary.model import Concept, Termbase
-from pipeline.mt.protect import RepairStep
+from pipeline.mt.protect import RepairStep, TermText
 
 ENFORCED = "enforced"  # the placeholder came through
 INJECTED = "injected"  # the target term was written into the source of a retry
@@ -168,7 +172,8 @@ def plan_terms(hits: Sequence[TermHit], termbase: Termbase, language: str) -> tu
         if concept is None:
             continue
         expected = target_term(concept, language, hit.plural, hit.surface)
-        target = expected.text if expected else None
+        # the restored term makes the model's article before it agree (a → an, le → l')
+        target = TermText(expected.text, language, concept.gender(language)) if expected else None
         spans.append(
             TermSpan(hit.concept, hit.start, hit.end, hit.surface, target, concept.dnt, expected)
         )

@@ -2,8 +2,9 @@
 
 A concept has one or more terms per language; the first is the preferred one. A term may
 name its plural (``radiologist (pl. radiologists)``), so enforcement can use the plural
-where the German source was plural. A do-not-translate (DNT) concept keeps its German
-form in every language.
+where the German source was plural, and its grammatical gender (``m``/``f``), so the
+article the model put before an enforced term can be made to agree with it. A
+do-not-translate (DNT) concept keeps its German form in every language.
 """
 
 from __future__ import annotations
@@ -16,19 +17,22 @@ from pathlib import Path
 
 SOURCE_LANGUAGE = "de"
 FIXED_COLUMNS = ("id", "dnt", "case_sensitive", "pos", "note")
+GENDERS = ("m", "f")  # grammatical gender of a target term: masculine, feminine
 POS_VALUES = ("noun", "adj", "verb", "abbr", "name", "phrase", "title")
 LANGUAGE_COLUMN = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")
 FORBIDDEN_PREFIX = "forbidden_"
+GENDER_PREFIX = "gender_"
 VARIANT_SEPARATOR = "|"
 _PLURAL = re.compile(r"^(?P<term>.*?)\s*\(pl\.\s*(?P<plural>[^()]*)\)$")
 
 
 @dataclass(frozen=True)
 class Term:
-    """One way to say a concept in one language."""
+    """One way to say a concept in one language, with its grammatical gender if known."""
 
     text: str
     plural: str | None = None
+    gender: str | None = None  # one of GENDERS (column gender_<lang>); None: not given
 
     @classmethod
     def parse(cls, cell_variant: str) -> Term:
@@ -72,6 +76,12 @@ class Concept:
             return surface or (self.source_terms[0].text if self.source_terms else None)
         variants = self.terms.get(language, ())
         return variants[0].form(plural) if variants else None
+
+    def gender(self, language: str) -> str | None:
+        """The grammatical gender of the preferred term in ``language``, if the glossary
+        gives it (never for DNT concepts: their target is the German form)."""
+        variants = self.terms.get(language, ())
+        return variants[0].gender if variants and not self.dnt else None
 
     def has_plural(self, language: str) -> bool:
         variants = self.terms.get(language, ())

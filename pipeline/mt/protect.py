@@ -20,10 +20,12 @@ from functools import lru_cache
 
 import ahocorasick
 
+from pipeline.glossary.agreement import agree_before, apostrophe_of
 from pipeline.segment.urls import UrlOrEmail
 
 PLACEHOLDER = re.compile(r"⟦(\d+)⟧")
 _LOOSE_PLACEHOLDER = re.compile(r"⟦\s*(\d+)\s*⟧")  # models sometimes space them out
+_CONTEXT = 64  # restored text kept to tell whether an article before a term opens a sentence
 
 # Linear time on any input (issue 11), see pipeline.segment.urls.
 URL_OR_EMAIL = UrlOrEmail(r"(?:https?://|ftp://|www\.)[^\s<>\"„“”»«]+[^\s<>\"„“”»«.,;:!?)\]]")
@@ -40,6 +42,24 @@ class RepairStep(StrEnum):
     NONE = ""
     RETRY = "retry"  # translated again with some placeholders shown as plain text
     ALIGNMENT = "alignment"  # put back where the model's attention points
+
+
+class TermText(str):
+    """A placeholder's replacement that is a term in the output language (a glossary term).
+
+    It is a plain string to every other code; :func:`restore` also makes the words that
+    the model put right before the placeholder agree with it (``a`` → ``an``, ``le`` →
+    ``l'``, the article's gender: :mod:`pipeline.glossary.agreement`).
+    """
+
+    language: str
+    gender: str | None
+
+    def __new__(cls, text: str, language: str = "", gender: str | None = None) -> TermText:
+        term = super().__new__(cls, text)
+        term.language = language
+        term.gender = gender
+        return term
 
 
 @dataclass(frozen=True)
@@ -163,7 +183,9 @@ def restore(masked: Masked, output: str, sentence_case: Collection[int] = ()) ->
     """Put the originals back; report every placeholder that is not there exactly once.
 
     Placeholders in ``sentence_case`` (glossary terms) get a capital first letter where
-    they open the output.
+    they open the output. Before a :class:`TermText` the model's article is made to agree
+    with the term (it only changes the text right before the placeholder, so everything
+    after it keeps its place relative to the term).
     """
     output = _LOOSE_PLACEHOLDER.sub(lambda match: f"⟦{match.group(1)}⟧", output)
     opener = _opening_term(output, sentence_case)
@@ -178,16 +200,34 @@ def restore(masked: Masked, output: str, sentence_case: Collection[int] = ()) ->
         if not 1 <= number <= len(masked.originals):
             problems.append(f"placeholder {number} was invented by the model")
 
-    def original(match: re.Match[str]) -> str:
+    apostrophe = apostrophe_of(output) if any(_agreeing(o) for o in masked.originals) else ""
+    pieces: list[str] = []
+    tail = ""  # the end of what is restored so far: whether a word comes before an article
+    cursor = 0
+    for match in PLACEHOLDER.finditer(output):
+        before = output[cursor : match.start()]
+        cursor = match.end()
         number = int(match.group(1))
         if not 1 <= number <= len(masked.originals):
-            return ""
-        text = masked.originals[number - 1]
-        if match.start() == opener:
-            return text[:1].upper() + text[1:]
-        return text
+            pieces.append(before)
+            tail = (tail + before)[-_CONTEXT:]
+            continue
+        original = masked.originals[number - 1]
+        text = original[:1].upper() + original[1:] if match.start() == opener else str(original)
+        if _agreeing(original):
+            agreed = agree_before(
+                tail + before, text, original.language, original.gender, apostrophe
+            )
+            if agreed.startswith(tail):  # only the model's words change, never a restored text
+                before = agreed[len(tail) :]
+        pieces += [before, text]
+        tail = (tail + before + text)[-_CONTEXT:]
+    pieces.append(output[cursor:])
+    return Restored("".join(pieces), tuple(problems))
 
-    return Restored(PLACEHOLDER.sub(original, output), tuple(problems))
+
+def _agreeing(original: str) -> bool:
+    return isinstance(original, TermText) and bool(original.language)
 
 
 def _opening_term(output: str, sentence_case: Collection[int]) -> int:
