@@ -133,6 +133,7 @@ class _Rules:
 def _pattern(forms: Iterable[str]) -> re.Pattern[str]:
     """Any of the forms as the last words of a text, longest first: an elided form
     (group ``elided``) may be followed by spaces, a full one (``full``) must be."""
+    forms = list(forms)
 
     def alternatives(elided: bool) -> str:
         chosen = sorted((f for f in forms if f.endswith("'") == elided), key=len, reverse=True)
@@ -141,7 +142,6 @@ def _pattern(forms: Iterable[str]) -> re.Pattern[str]:
             for form in chosen
         )
 
-    forms = list(forms)
     elided = alternatives(True) or "(?!)"
     return re.compile(
         rf"{_NOT_AFTER}(?:(?P<elided>{elided})(?P<elided_space>{_SPACE}*)"
@@ -249,7 +249,7 @@ _FR_ASPIRATED_WORDS = {
     "hache", "haie", "haine", "hall", "halo", "halte", "hamac", "hameau", "hamster",
     "hangar", "harpe", "hareng", "haricot", "harnais", "havre", "heros", "hetre", "hibou",
     "hile", "homard", "hongrie", "hollande", "hors", "hotte", "houle", "housse", "hublot",
-    "huit", "hutte", "hockey", "hamburger",
+    "huit", "hutte", "hockey", "hamburger", "hambourg", "hanovre", "hesse", "havane",
 }  # fmt: skip
 # … and beginnings of words ("hanches", "handicapé", "hauteur", "herniaire")
 _FR_ASPIRATED_STARTS = ("hanch", "handicap", "haut", "hernie", "herni", "hierarch", "hasard",
