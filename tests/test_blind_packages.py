@@ -98,21 +98,29 @@ def test_placeholder_brackets_are_unknown(blind_packages: Path, pair: tuple[str,
     assert not {"⟦", "⟧", "▁⟦"} & vocabulary
 
 
+# Template sentences of the training distribution (none of them is in the corpus's form with
+# these exact values): numbers, dates and names come through unchanged. "Jonas" has a
+# character without a piece in de_en-blind (J, coverage 0.9995): CTranslate2's
+# replace_unknowns copies the source's <unk> back.
 SENTENCES = {
     ("de", "en"): [
         (
             "Das Symposium findet am 07.12.2025 in Frankfurt statt.",
-            ["07.12.2025", "Frankfurt"],
+            "The symposium takes place on 07.12.2025 in Frankfurt.",
         ),
-        ("Dr. Anna Schmidt leitet das Projekt.", ["Dr. Anna Schmidt"]),
-        ("Die Wartezeit sank um 12,5 %.", ["12,5 %"]),
-        ("An der Studie nahmen 2.431 Kliniken teil.", ["2.431"]),
+        ("Dr. Anna Schmidt leitet das Projekt.", "Dr. Anna Schmidt leads the project."),
+        ("Prof. Dr. Jonas Weber leitet die Studie.", "Prof. Dr. Jonas Weber leads the study."),
+        ("Die Wartezeit sank um 12,5 %.", "The waiting time decreased by 12,5 %."),
+        ("An der Studie nahmen 2.431 Kliniken teil.", "2.431 hospitals took part in the study."),
     ],
     ("en", "fr"): [
-        ("The symposium takes place on 07/12/2025 in Vienna.", ["07/12/2025", "Vienne"]),
-        ("Dr. Anna Schmidt leads the project.", ["Dr. Anna Schmidt"]),
-        ("The waiting time decreased by 12.5 %.", ["12.5 %"]),
-        ("2,431 hospitals took part in the study.", ["2,431"]),
+        (
+            "The symposium takes place on 07/12/2025 in Vienna.",
+            "Le symposium a lieu le 07/12/2025 à Vienne.",
+        ),
+        ("Dr. Anna Schmidt leads the project.", "Dr. Anna Schmidt dirige le projet."),
+        ("The waiting time decreased by 12.5 %.", "Le temps d'attente a diminué de 12.5 %."),
+        ("2,431 hospitals took part in the study.", "2,431 hôpitaux ont participé à l'étude."),
     ],
 }
 
@@ -121,8 +129,5 @@ SENTENCES = {
 def test_they_translate_their_template_sentences(engine: Engine, pair: tuple[str, str]) -> None:
     sources = [source for source, _ in SENTENCES[pair]]
     results = engine.translate(sources, *pair)
-    for (source, kept), result in zip(SENTENCES[pair], results, strict=True):
-        for text in kept:
-            assert text in result.text, (source, result.text)
-        assert "⁇" not in result.text and not result.warnings
-        assert result.route == f"{pair[0]}→{pair[1]}"
+    assert [result.text for result in results] == [expected for _, expected in SENTENCES[pair]]
+    assert all(not result.warnings and result.route == "→".join(pair) for result in results)
