@@ -462,14 +462,14 @@ def test_findings_without_an_entry_are_shown_for_the_whole_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     layout = small_project(tmp_path)
-    real = report_module.check_entries
+    real = report_module.check_catalog
 
     def with_a_header_finding(*arguments: Any) -> list[Finding]:
         found = real(*arguments)
-        file = arguments[4]
+        file = arguments[1]
         return [*found, Finding("header", "error", "Language <x> & y", file, 1)]
 
-    monkeypatch.setattr(report_module, "check_entries", with_a_header_finding)
+    monkeypatch.setattr(report_module, "check_catalog", with_a_header_finding)
     report = build_report(layout, None, ["en"])
     assert len(report.findings) == 1 and report.counted == 1
     block = report.html[report.html.index('<div class="file-findings has-error">') :]

@@ -25,7 +25,7 @@ from pipeline.glossary.model import Concept, Termbase
 from pipeline.languages import DEFAULT_QUOTE_STYLE, QUOTE_STYLES
 from pipeline.mt.engine import LEAKED_TOKEN, has_runaway_repetition
 from pipeline.mt.protect import find_protected
-from pipeline.po.catalog import Entry
+from pipeline.po.catalog import Catalog, Entry
 from pipeline.po.notes import QaNote, Severity, parse, render
 from pipeline.po.reader import read_catalog
 from pipeline.qa.numbers import Date, date_values, dates_in, numbers_in, units_in
@@ -565,7 +565,13 @@ def check_po_file(
 ) -> list[Finding]:
     """Findings for the active entries of one PO file (its language from the header);
     those of checks the entry's translator comments mute are marked ``muted``."""
-    catalog = read_catalog(path)
+    return check_catalog(read_catalog(path), path, matcher, checks)
+
+
+def check_catalog(
+    catalog: Catalog, path: Path, matcher: Matcher | None, checks: Sequence[Check] | None = None
+) -> list[Finding]:
+    """Findings for the active entries of a parsed PO file (see check_po_file)."""
     language = catalog.header.get("Language") or path.parent.name
     entries = [
         (e.msgid, e.msgstr, e.line, muted_checks(e.translator))

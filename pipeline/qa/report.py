@@ -37,7 +37,7 @@ from pipeline.po.catalog import Catalog, Entry
 from pipeline.po.notes import Origin, origins_of
 from pipeline.po.reader import read_catalog
 from pipeline.po.status import ReviewProgress, catalog_progress, progress_files
-from pipeline.qa.checks import Check, Finding, check_entries, muted_checks
+from pipeline.qa.checks import Check, Finding, check_catalog
 
 REVIEWED = "reviewed"
 TM = "TM"
@@ -361,14 +361,7 @@ def _section(
     checks: Sequence[Check] | None,
 ) -> FileSection:
     entries = [entry for entry in catalog.entries if not entry.obsolete and entry.msgid]
-    # As check_po_file does it: the language from the header, the muted checks per entry.
-    findings = check_entries(
-        [(e.msgid, e.msgstr, e.line, muted_checks(e.translator)) for e in entries],
-        catalog.header.get("Language") or path.parent.name,
-        matcher,
-        checks,
-        path,
-    )
+    findings = check_catalog(catalog, path, matcher, checks)
     by_line: dict[int, list[Finding]] = {}
     for finding in findings:
         by_line.setdefault(finding.line, []).append(finding)
