@@ -431,7 +431,9 @@ def _write_language(
     origins = {k: origin_comment(v) for k, v in recorded.items()}
     entries, stats = merge(units, existing, {k: v["text"] for k, v in recorded.items()}, origins)
     if annotate is not None:
-        entries = tuple(annotate(entry, language) for entry in entries)
+        entries = tuple(  # a dry run's stand-in text has nothing to check
+            entry if entry.msgstr == PREDICTED else annotate(entry, language) for entry in entries
+        )
     catalog = Catalog(
         header=dict(existing.header),
         entries=entries,
