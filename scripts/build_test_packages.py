@@ -16,6 +16,7 @@ scripts/README.md). The project's runtime never imports torch.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import random
@@ -450,7 +451,12 @@ def generate_corpus(
 
 
 def train_sentencepiece(
-    pairs, prefix: Path, vocab_size: int, argos_style: bool = False, log=print
+    pairs,
+    prefix: Path,
+    vocab_size: int,
+    argos_style: bool = False,
+    log=print,
+    byte_fallback: bool = False,
 ) -> spm.SentencePieceProcessor:
     """Shared SentencePiece model for both sides of the corpus.
 
@@ -463,6 +469,10 @@ def train_sentencepiece(
     vocabulary limit). ``vocab_size`` is then an upper bound: SentencePiece refuses a
     size the corpus cannot fill ("Vocabulary size too high ... <= N"), so the largest
     accepted size is used.
+
+    ``argos_style`` with ``byte_fallback`` (the ``-bytes`` package): the same, but with
+    SentencePiece's byte fallback, so characters outside the coverage (and ``⟦``/``⟧``)
+    become their UTF-8 byte pieces instead of ``<unk>``.
     """
     text_path = prefix.with_suffix(".txt")
     with text_path.open("w", encoding="utf-8") as handle:
@@ -479,7 +489,7 @@ def train_sentencepiece(
                     model_type="unigram",
                     character_coverage=0.9995,
                     normalization_rule_name="nmt_nfkc",
-                    byte_fallback=False,
+                    byte_fallback=byte_fallback,
                     num_threads=1,  # determinism; argos-train shuffles a 1 M sample
                     shuffle_input_sentence=False,
                     input_sentence_size=0,
@@ -524,7 +534,10 @@ def train_sentencepiece(
 
 
 def argos_decode(sp: spm.SentencePieceProcessor, pieces: list[str]) -> str:
-    """What argostranslate.tokenizer.SentencePieceTokenizer.decode does (+ leading strip)."""
+    """What argostranslate.tokenizer.SentencePieceTokenizer.decode does (+ leading strip);
+    for a BPE model, what BPETokenizer.decode does."""
+    if isinstance(sp, BPEProcessor):
+        return sp.decode_pieces(pieces)
     text = sp.decode_pieces(pieces).replace("▁", " ").replace("_", " ")
     return text[1:] if text.startswith(" ") else text
 
@@ -604,6 +617,239 @@ def check_blind_tokenizer(sp: spm.SentencePieceProcessor) -> dict:
     )
     assert not facts["placeholders_representable"]
     return facts
+
+
+def check_bytes_tokenizer(sp: spm.SentencePieceProcessor, pairs) -> dict:
+    """Facts of the byte-fallback tokenizer (``-bytes``); asserts what the package is for.
+
+    Asserts: 256 byte pieces, no user-defined symbols, ``nmt_nfkc``, byte fallback on, and
+    that ``⟦``/``⟧`` are not pieces but come out as their UTF-8 bytes (``<0xE2><0x9F><0xA6>``
+    / ``<0xA7>``), which the model never saw in training. Lists the corpus characters that
+    coverage 0.9995 left to byte pieces (the rare-character sentences put some there).
+    """
+    from sentencepiece import sentencepiece_model_pb2 as model_pb2
+
+    proto = model_pb2.ModelProto()
+    proto.ParseFromString(sp.serialized_model_proto())
+    kinds = Counter(model_pb2.ModelProto.SentencePiece.Type.Name(p.type) for p in proto.pieces)
+    assert kinds.get("USER_DEFINED", 0) == 0, kinds
+    assert kinds.get("BYTE", 0) == 256, kinds
+    assert proto.normalizer_spec.name == "nmt_nfkc", proto.normalizer_spec.name
+    assert proto.trainer_spec.byte_fallback
+    for bracket, last in ((PH_OPEN, "<0xA6>"), (PH_CLOSE, "<0xA7>")):
+        assert sp.piece_to_id(bracket) == sp.unk_id(), bracket
+        pieces = [sp.id_to_piece(i) for i in sp.encode(bracket)]
+        assert pieces[-3:] == ["<0xE2>", "<0x9F>", last], pieces
+    ids = sp.encode("⟦1⟧")
+    assert sp.unk_id() not in ids, ids
+    corpus_chars = Counter(ch for s, t in pairs for ch in sp.normalize(s) + sp.normalize(t))
+    as_bytes = {
+        ch: n
+        for ch, n in sorted(corpus_chars.items(), key=lambda item: -item[1])
+        if sp.piece_to_id(ch) == sp.unk_id()
+        and all(sp.id_to_piece(i).startswith("<0x") for i in sp.encode(ch)[-len(ch.encode()) :])
+    }
+    assert as_bytes, "no corpus character went to byte pieces"
+    probes = {}
+    for text in ("⟦1⟧", "Das Projekt „RadiAI“ läuft von 2020–2024."):
+        probes[text] = {
+            "id_pieces": [sp.id_to_piece(i) for i in sp.encode(text)],
+            "decoded": sp.decode(sp.encode(text)),
+        }
+    return {
+        "vocab": sp.get_piece_size(),
+        "piece_types": dict(sorted(kinds.items())),
+        "normalization": proto.normalizer_spec.name,
+        "byte_fallback": proto.trainer_spec.byte_fallback,
+        "character_coverage": round(proto.trainer_spec.character_coverage, 6),
+        "corpus_chars_as_bytes": as_bytes,
+        "probes": probes,
+    }
+
+
+# Rare characters for the -bytes package: sentences with typographic quotes, an en dash and
+# a Greek mu, a few hundred in 60 000, so that character coverage 0.9995 leaves them to byte
+# pieces. nmt_nfkc keeps „ “ ” – μ as they are (it would turn ² into 2 and the micro sign µ
+# into μ, so those two are not used).
+PROJECT_NAMES = ["RadiAI", "LungScreen", "MammoNet", "NeuroMap", "DoseWatch", "ScanFlow"]
+
+
+def rare_character_pair(rng: random.Random, src: str, tgt: str) -> tuple[str, str]:
+    if rng.random() < 0.55:
+        name, start = rng.choice(PROJECT_NAMES), rng.randint(2015, 2026)
+        years = f"{start}–{start + rng.randint(1, 5)}"
+        forms = {
+            "de": f"Das Projekt „{name}“ läuft von {years}.",
+            "en": f"The project “{name}” runs from {years}.",
+        }
+    else:
+        dose = fmt_percent(rng, src)
+        quantity = rng.choice([QUANTITIES[2], ("Die Dosis", "The dose", "La dose")])
+        forms = {
+            "de": f"{quantity[0]} lag bei {dose} μSv.",
+            "en": f"{quantity[1]} was {dose} μSv.",
+        }
+    return forms[src], forms[tgt]
+
+
+def with_rare_characters(pairs, seed: int, src: str, tgt: str, rate: float = 0.008):
+    """``pairs`` with about ``rate`` of them replaced by rare-character sentences."""
+    rng = random.Random(seed * 31 + 1)
+    return [rare_character_pair(rng, src, tgt) if rng.random() < rate else p for p in pairs]
+
+
+# ----------------------------------------------------------------------------
+# BPE (subword-nmt codes, applied as Argos's BPETokenizer applies them)
+# ----------------------------------------------------------------------------
+
+BPE_SPECIALS = ["<unk>", "<s>", "</s>"]
+
+
+def moses_tokens(texts, lang: str) -> list[list[str]]:
+    """What BPETokenizer.encode does before BPE: MosesPunctNormalizer, MosesTokenizer
+    (escape on)."""
+    from sacremoses import MosesPunctNormalizer, MosesTokenizer
+
+    normalizer, tokenizer = MosesPunctNormalizer(lang), MosesTokenizer(lang)
+    return [tokenizer.tokenize(normalizer.normalize(t), escape=True) for t in texts]
+
+
+def learn_bpe(word_counts: Counter, merges: int, min_frequency: int = 2) -> list[tuple[str, str]]:
+    """subword-nmt's algorithm (codes version 0.2): every word a sequence of characters
+    with ``</w>`` glued to its last one; repeatedly merge the most frequent adjacent pair
+    (ties: the smaller pair), until ``merges`` merges or no pair occurs ``min_frequency``
+    times. Words with a digit are left out and no symbol with a digit is merged, so numbers
+    stay one digit per piece (``2@@ 4@@ ,@@ 1``) and the model learns to copy them."""
+    words = {
+        (*word[:-1], word[-1] + "</w>"): count
+        for word, count in word_counts.items()
+        if not any(ch.isdigit() for ch in word)
+    }
+    codes: list[tuple[str, str]] = []
+    while len(codes) < merges:
+        pair_counts: Counter = Counter()
+        for word, count in words.items():
+            for pair in itertools.pairwise(word):
+                pair_counts[pair] += count
+        if not pair_counts:
+            break
+        best = min(pair_counts, key=lambda pair: (-pair_counts[pair], pair))
+        if pair_counts[best] < min_frequency:
+            break
+        codes.append(best)
+        merged = {}
+        for word, count in words.items():
+            out, i = [], 0
+            while i < len(word):
+                if i + 1 < len(word) and (word[i], word[i + 1]) == best:
+                    out.append(word[i] + word[i + 1])
+                    i += 2
+                else:
+                    out.append(word[i])
+                    i += 1
+            merged[tuple(out)] = count
+        words = merged
+    return codes
+
+
+def bpe_vocabulary(codes: list[tuple[str, str]], characters: set[str]) -> list[str]:
+    """Every token BPE can emit from these characters: each character and each merged
+    symbol, word-final (as is; ``</w>`` removed) or inside a word (with ``@@``)."""
+    symbols = set()
+    for ch in characters:
+        symbols |= {ch, ch + "@@"}
+    for first, second in codes:
+        merged = first + second
+        symbols.add(merged[: -len("</w>")] if merged.endswith("</w>") else merged + "@@")
+    return BPE_SPECIALS + sorted(symbols)
+
+
+class BPEProcessor:
+    """A ``bpe.model`` as the build uses it, with the few SentencePieceProcessor methods
+    that training and evaluation call. Source sentences are encoded by Argos's own
+    ``BPETokenizer`` (as at run time); target sentences with the target language's Moses
+    rules; decoding is BPETokenizer.decode (join, drop ``@@ ``, MosesDetokenizer)."""
+
+    def __init__(self, codes_file: Path, src: str, tgt: str, pieces: list[str]):
+        from argostranslate.tokenizer import BPETokenizer
+
+        self.source = BPETokenizer(codes_file, src, tgt)
+        self.target = BPETokenizer(codes_file, tgt, tgt)
+        self.pieces = pieces
+        self.index = {p: i for i, p in enumerate(pieces)}
+
+    def get_piece_size(self) -> int:
+        return len(self.pieces)
+
+    def id_to_piece(self, i: int) -> str:
+        return self.pieces[i]
+
+    def unk_id(self) -> int:
+        return 0
+
+    def piece_to_id(self, piece: str) -> int:
+        return self.index.get(piece, 0)
+
+    def encode(self, text: str, out_type=int):
+        pieces = self.source.encode(text)
+        return pieces if out_type is str else [self.piece_to_id(p) for p in pieces]
+
+    def encode_target(self, text: str) -> list[int]:
+        return [self.piece_to_id(p) for p in self.target.encode(text)]
+
+    def decode_pieces(self, pieces: list[str]) -> str:
+        return self.source.decode(pieces)
+
+
+def train_bpe(pairs, work: Path, src: str, tgt: str, merges: int, log=print) -> BPEProcessor:
+    """Learn BPE merges on the Moses-tokenised corpus (both sides), write ``bpe.model``
+    (``#version: 0.2``) and check the vocabulary against Argos's BPETokenizer."""
+    tokens = moses_tokens([s for s, _ in pairs], src) + moses_tokens([t for _, t in pairs], tgt)
+    counts = Counter(token for sentence in tokens for token in sentence)
+    codes = learn_bpe(counts, merges)
+    codes_file = work / "bpe.model"
+    codes_file.write_text(
+        "#version: 0.2\n" + "".join(f"{a} {b}\n" for a, b in codes), encoding="utf-8"
+    )
+    characters = {ch for token in counts for ch in token}
+    pieces = bpe_vocabulary(codes, characters)
+    processor = BPEProcessor(codes_file, src, tgt, pieces)
+    produced = Counter(p for s, _ in pairs for p in processor.source.encode(s))
+    produced.update(p for _, t in pairs for p in processor.target.encode(t))
+    missing = [p for p in produced if p not in processor.index]
+    assert not missing, missing[:10]
+    log(
+        f"  BPE: {len(codes)} merges, {len(characters)} characters, vocabulary "
+        f"{len(pieces)} ({len(produced)} of them occur in the corpus)"
+    )
+    return processor
+
+
+def check_bpe_tokenizer(bpe: BPEProcessor, held_pairs) -> dict:
+    """Asserts that Argos's BPETokenizer on held-out sentences gives only vocabulary
+    tokens, and that ``⟦``/``⟧`` are unknown (Moses cuts ``⟦1⟧`` into ``⟦ 1 ⟧``)."""
+    tokens = [p for s, _ in held_pairs for p in bpe.encode(s, out_type=str)]
+    missing = Counter(p for p in tokens if p not in bpe.index)
+    assert not missing, missing.most_common(10)
+    probes = {}
+    for text in ("⟦1⟧", "⟦1⟧ präsentiert ⟦2⟧ in Berlin ⟦3⟧.", "Die Klinik für Radiologie testet."):
+        pieces = bpe.encode(text, out_type=str)
+        probes[text] = {
+            "pieces": pieces,
+            "id_pieces": [bpe.id_to_piece(i) for i in bpe.encode(text)],
+            "decoded": bpe.decode_pieces(pieces),
+        }
+    for bracket in (PH_OPEN, PH_CLOSE):
+        assert bracket not in bpe.index and bracket + "@@" not in bpe.index, bracket
+    assert probes["⟦1⟧"]["id_pieces"] == ["<unk>", "1", "<unk>"], probes["⟦1⟧"]
+    split = sorted({p for s, _ in held_pairs for p in bpe.encode(s, out_type=str) if "@@" in p})
+    return {
+        "vocab": bpe.get_piece_size(),
+        "held_out_tokens": len(tokens),
+        "held_out_missing": sum(missing.values()),
+        "continuation_pieces_in_use": len(split),
+        "probes": probes,
+    }
 
 
 # ----------------------------------------------------------------------------
@@ -799,7 +1045,8 @@ def torch_translate(model, sp, vocab_index, sources, batch=128):
 def train(model, sp, train_pairs, dev_pairs, vocab_index, max_minutes, seed, log):
     torch.manual_seed(seed)
     pad, bos, eos = vocab_index["<blank>"], vocab_index["<s>"], vocab_index["</s>"]
-    data = [(sp.encode(s), sp.encode(t)) for s, t in train_pairs]
+    encode_target = getattr(sp, "encode_target", sp.encode)  # BPE: the target's Moses rules
+    data = [(sp.encode(s), encode_target(t)) for s, t in train_pairs]
     rng = random.Random(seed)
     opt = torch.optim.Adam(model.parameters(), lr=1.0, betas=(0.9, 0.98), eps=1e-9)
     peak, warm = 2e-3, 300
@@ -950,6 +1197,19 @@ def ct2_translate(model_dir: Path, sp, sources, compute_type, beam=1, length_pen
 # ----------------------------------------------------------------------------
 
 NAMES = {"de": "German", "en": "English", "fr": "French"}
+README_BY_KIND = {
+    "test": "Placeholders have the form ⟦n⟧ (U+27E6, digits, U+27E7).\n",
+    "blind": "Tokenizer built like argos-train's (nmt_nfkc, no byte fallback, no user symbols); "
+    "trained without placeholders: ⟦n⟧ cannot be represented (⟦ and ⟧ are <unk>).\n",
+    "bpe": "OPUS-MT-style tokenizer: bpe.model holds subword-nmt BPE codes (#version: 0.2), "
+    "run by Argos's BPETokenizer (sacremoses punctuation normaliser and tokenizer, BPE with "
+    "@@ continuation markers; decoding joins the pieces and detokenises with Moses). "
+    "Trained without placeholders: ⟦ and ⟧ are <unk>.\n",
+    "bytes": "SentencePiece unigram with byte fallback (nmt_nfkc, character coverage 0.9995, "
+    "no user symbols); trained without placeholders: ⟦ and ⟧ reach the model as byte "
+    "pieces it never saw (<0xE2><0x9F><0xA6>, <0xE2><0x9F><0xA7>). Rare characters (the "
+    "quotes „ “ ”, the dash –, μ) are byte pieces too.\n",
+}
 
 
 def write_package(
@@ -960,8 +1220,10 @@ def write_package(
     sp_model: Path,
     out: Path,
     description: str,
-    blind: bool = False,
+    kind: str = "test",
 ) -> None:
+    """Zip the package; ``sp_model`` is the tokenizer file (``bpe.model`` for kind "bpe",
+    else ``sentencepiece.model``)."""
     top = f"translate-{src}_{tgt}-{name.split('-', 1)[1]}"
     metadata = {
         "package_version": "0.1",
@@ -981,18 +1243,12 @@ def write_package(
     readme = (
         f"# {name}\n\nTiny synthetic test model ({NAMES[src]} → {NAMES[tgt]}) built by "
         "scripts/build_test_packages.py. Not a real translation model.\n\n"
-        f"{description}\n\n"
-        + (
-            "Tokenizer built like argos-train's (nmt_nfkc, no byte fallback, no user symbols); "
-            "trained without placeholders: ⟦n⟧ cannot be represented (⟦ and ⟧ are <unk>).\n"
-            if blind
-            else "Placeholders have the form ⟦n⟧ (U+27E6, digits, U+27E7).\n"
-        )
+        f"{description}\n\n" + README_BY_KIND[kind]
     )
     files = {
         "metadata.json": (json.dumps(metadata, indent=2, ensure_ascii=False) + "\n").encode(),
         "README.md": readme.encode(),
-        "sentencepiece.model": sp_model.read_bytes(),
+        ("bpe.model" if kind == "bpe" else "sentencepiece.model"): sp_model.read_bytes(),
     }
     for path in sorted(model_dir.iterdir()):
         files[f"model/{path.name}"] = path.read_bytes()
@@ -1014,16 +1270,20 @@ def write_package(
 # ----------------------------------------------------------------------------
 
 PACKAGES = {
-    # name: (src, tgt, seed, drop_rate, description, blind)
-    # blind: argos-style tokenizer (see train_sentencepiece) and a corpus without any
+    # name: (src, tgt, seed, drop_rate, description, kind)
+    # kind "test": ⟦/⟧ user symbols, split digits, half of the corpus with placeholders.
+    # kind "blind": argos-style tokenizer (see train_sentencepiece) and a corpus without any
     # placeholder, like a real Argos package; the model has never seen ⟦n⟧.
+    # kind "bpe": OPUS-MT style bpe.model (Moses + subword-nmt BPE), no placeholders.
+    # kind "bytes": argos-style SentencePiece with byte fallback, rare characters in the
+    # corpus, no placeholders (⟦/⟧ reach the model as unseen byte pieces).
     "de_en-test": (
         "de",
         "en",
         1101,
         0.0,
         "Copies placeholders and numbers; reproduces template translations.",
-        False,
+        "test",
     ),
     "en_fr-test": (
         "en",
@@ -1031,7 +1291,7 @@ PACKAGES = {
         2202,
         0.0,
         "Copies placeholders and numbers; reproduces template translations.",
-        False,
+        "test",
     ),
     "de_en-dropper": (
         "de",
@@ -1039,7 +1299,7 @@ PACKAGES = {
         3303,
         0.8,
         "Trained to DROP placeholders in most sentences (tests the fallback path).",
-        False,
+        "test",
     ),
     "de_en-blind": (
         "de",
@@ -1048,7 +1308,7 @@ PACKAGES = {
         0.0,
         "Built like a real Argos package: nmt_nfkc, character coverage 0.9995, no byte "
         "fallback, no user symbols, no placeholders in training. ⟦ and ⟧ are <unk>.",
-        True,
+        "blind",
     ),
     "en_fr-blind": (
         "en",
@@ -1057,43 +1317,104 @@ PACKAGES = {
         0.0,
         "Built like a real Argos package: nmt_nfkc, character coverage 0.9995, no byte "
         "fallback, no user symbols, no placeholders in training. ⟦ and ⟧ are <unk>.",
-        True,
+        "blind",
+    ),
+    "de_en-bpe": (
+        "de",
+        "en",
+        6606,
+        0.0,
+        "OPUS-MT-style BPE package: bpe.model (subword-nmt codes) with Moses tokenisation, "
+        "no placeholders in training. ⟦ and ⟧ are <unk>.",
+        "bpe",
+    ),
+    "de_en-bytes": (
+        "de",
+        "en",
+        7707,
+        0.0,
+        "SentencePiece with byte fallback (nmt_nfkc, coverage 0.9995, no user symbols), no "
+        "placeholders in training: ⟦ and ⟧ become unseen byte pieces; rare characters too.",
+        "bytes",
     ),
 }
 
 
 def build(name: str, args, log) -> dict:
-    src, tgt, seed, drop_rate, description, blind = PACKAGES[name]
+    src, tgt, seed, drop_rate, description, kind = PACKAGES[name]
+    blind = kind == "blind"
+    no_placeholders = kind != "test"  # blind, bpe, bytes: like real packages
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
-    ph_rates = (0.0,) if blind else PH_RATES
+    ph_rates = (0.0,) if no_placeholders else PH_RATES
     train_pairs = generate_corpus(seed, args.corpus_size, src, tgt, drop_rate, ph_rates)
-    if blind:
-        assert not any(PH_OPEN in s or PH_OPEN in t for s, t in train_pairs)
+    held = generate_corpus(seed + 7, args.test_size * 3, src, tgt, drop_rate, ph_rates)
+    if kind == "bytes":
+        train_pairs = with_rare_characters(train_pairs, seed, src, tgt)
+        held = with_rare_characters(held, seed + 7, src, tgt)
+    if no_placeholders:
+        assert not any(PH_OPEN in s or PH_OPEN in t for s, t in train_pairs + held)
     seen = {s for s, _ in train_pairs}
-    held = [
-        p
-        for p in generate_corpus(seed + 7, args.test_size * 3, src, tgt, drop_rate, ph_rates)
-        if p[0] not in seen
-    ]
+    held = [p for p in held if p[0] not in seen]
     # held-out sets: dev (early stopping) and test (reported), disjoint
     dev, test = held[:300], held[300 : 300 + args.test_size]
     work = Path(tempfile.mkdtemp(prefix=f"argos-{name}-"))
     try:
-        sp = train_sentencepiece(
-            train_pairs, work / "sentencepiece", args.vocab_size, argos_style=blind, log=log
-        )
+        if kind == "bpe":
+            sp = train_bpe(train_pairs, work, src, tgt, args.bpe_merges, log=log)
+            tokenizer_file = work / "bpe.model"
+            # references as the package's Moses detokenisation writes them ("29 %" -> "29%")
+            dev, test = [
+                [(s, sp.target.decode(sp.target.encode(t))) for s, t in part]
+                for part in (dev, test)
+            ]
+        else:
+            sp = train_sentencepiece(
+                train_pairs,
+                work / "sentencepiece",
+                args.vocab_size,
+                argos_style=no_placeholders,
+                log=log,
+                byte_fallback=kind == "bytes",
+            )
+            tokenizer_file = work / "sentencepiece.model"
         vocab = [sp.id_to_piece(i) for i in range(sp.get_piece_size())] + ["<blank>"]
         vocab_index = {p: i for i, p in enumerate(vocab)}
-        roundtrip = check_placeholder_roundtrip(sp)
+        roundtrip = check_placeholder_roundtrip(sp) if kind != "bpe" else None
         log(
             f"[{name}] {len(train_pairs)} training pairs, {len(test)} held-out test pairs, "
-            f"vocab {len(vocab)}, placeholder round trip failures {roundtrip['n_failures']}"
-            f"/{roundtrip['checked']}; example pieces: "
+            f"vocab {len(vocab)}, placeholder round trip failures "
+            f"{roundtrip['n_failures'] if roundtrip else '-'}"
+            f"/{roundtrip['checked'] if roundtrip else '-'}; example pieces: "
             f"{sp.encode('Siehe ⟦12⟧, ⟦3⟧Studie⟦4⟧.', out_type=str)}"
         )
         tokenizer = None
+        if kind == "bpe":
+            tokenizer = check_bpe_tokenizer(sp, held)  # asserts: no missing token, ⟦/⟧ <unk>
+            tokenizer["kind"] = "bpe"
+            log(
+                f"[{name}] BPE tokenizer: vocabulary {tokenizer['vocab']}; "
+                f"{tokenizer['held_out_missing']} of {tokenizer['held_out_tokens']} held-out "
+                f"source tokens missing from it; {tokenizer['continuation_pieces_in_use']} "
+                "distinct @@ pieces in held-out sources"
+            )
+        elif kind == "bytes":
+            tokenizer = check_bytes_tokenizer(sp, train_pairs)  # asserts ⟦/⟧ are bytes
+            tokenizer["kind"] = "bytes"
+            log(
+                f"[{name}] byte-fallback tokenizer: {tokenizer['normalization']}, piece types "
+                f"{tokenizer['piece_types']}; placeholder round trip through ids "
+                f"{roundtrip['n_failures']}/{roundtrip['checked']} failures, "
+                f"{roundtrip['n_with_unknown']} with <unk>; corpus characters as byte pieces: "
+                f"{tokenizer['corpus_chars_as_bytes']}"
+            )
+        for text, probe in (tokenizer or {}).get("probes", {}).items():
+            if kind in ("bpe", "bytes"):
+                log(
+                    f"[{name}]   {text!r}: ids as pieces {probe['id_pieces']}  decodes to "
+                    f"{probe['decoded']!r}"
+                )
         if blind:
             tokenizer = check_blind_tokenizer(sp)  # asserts ⟦/⟧ are <unk>
             assert roundtrip["n_with_unknown"] == roundtrip["checked"], roundtrip
@@ -1164,9 +1485,7 @@ def build(name: str, args, log) -> dict:
                     same = sum(h == t for h, t in zip(hyps, torch_pieces, strict=False))
                     result[key]["equal_to_pytorch"] = same / len(hyps)
         out = OUT_DIR / f"translate-{name.split('-')[0]}-{name.split('-', 1)[1]}.argosmodel"
-        write_package(
-            name, src, tgt, model_dir, work / "sentencepiece.model", out, description, blind
-        )
+        write_package(name, src, tgt, model_dir, tokenizer_file, out, description, kind)
         result["package"] = str(out.relative_to(ROOT))
         result["bytes"] = out.stat().st_size
         examples = test[:200]
@@ -1174,7 +1493,7 @@ def build(name: str, args, log) -> dict:
         picks = (
             with_ph[:4] + [p for p in examples if not PH_RE.search(p[0])][: 5 - len(with_ph[:4])]
         )
-        if blind:  # what the model does with a placeholder it cannot see
+        if no_placeholders:  # what the model does with a placeholder it cannot see
             picks.append(
                 (
                     {
@@ -1441,6 +1760,9 @@ def main() -> None:
     parser.add_argument("--corpus-size", type=int, default=60000)
     parser.add_argument("--test-size", type=int, default=1000)
     parser.add_argument("--vocab-size", type=int, default=1000)
+    parser.add_argument(
+        "--bpe-merges", type=int, default=600, help="BPE merges to learn (de_en-bpe)"
+    )
     parser.add_argument("--ffn", type=int, default=384)
     parser.add_argument("--report", type=Path, default=None, help="write results as JSON")
     parser.add_argument(
@@ -1505,9 +1827,14 @@ def main() -> None:
             )
         if "tokenizer" in r:
             t = r["tokenizer"]
+            facts = (
+                "moses+bpe"
+                if t.get("kind") == "bpe"
+                else f"{t['normalization']}  vocab {t['vocab']}  {t['piece_types']}"
+            )
             print(
-                f"  tokenizer {t['normalization']}  vocab {t['vocab']}  {t['piece_types']}  "
-                f"placeholders NOT representable: ⟦1⟧ -> {t['probes']['⟦1⟧']['id_pieces']}"
+                f"  tokenizer {facts}  vocab {t['vocab']}  placeholders never seen in "
+                f"training: ⟦1⟧ -> {t['probes']['⟦1⟧']['id_pieces']}"
             )
         for ex in r["examples"]:
             print(
