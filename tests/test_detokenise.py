@@ -32,6 +32,7 @@ from pipeline.mt.engine import (
     LEAKS_REMOVED,
     DecodingOptions,
     Engine,
+    PlaceholderMode,
     _LoadedModel,
     leaked_fragments,
     new_leaks,
@@ -184,11 +185,15 @@ def test_engine_alignment_path_uses_the_package_tokenizer(
     calls: list[bool] = []
 
     def fake_run(
-        model: _LoadedModel, batch: list[list[str]], no_repeat: int, attention: bool = False
+        model: _LoadedModel,
+        batch: list[list[str]],
+        no_repeat: int,
+        attention: bool = False,
+        prefixes: Any = None,
     ) -> list[Any]:
         calls.append(attention)
         if not attention:  # the first pass loses the placeholders
-            return [list(target) for _ in batch]
+            return [(list(target), None) for _ in batch]
         return [(list(target), _diagonal(len(target), len(tokens), {})) for tokens in batch]
 
     monkeypatch.setattr(engine, "_run_batch", fake_run)
@@ -240,7 +245,7 @@ def test_bpe_offsets_find_moses_tokens_in_the_source(bpe: BPETokenizer) -> None:
 def test_bpe_first_pass_keeps_placeholders_whole_and_glued(
     bpe_packages: Path, bpe: BPETokenizer, monkeypatch: Any
 ) -> None:
-    engine = Engine(bpe_packages)
+    engine = Engine(bpe_packages, placeholders=PlaceholderMode.ALWAYS)
     model = engine._model(("de", "en"))
     assert model.scheme is Scheme.BPE
     masked = "Lesen Sie ⟦1⟧hier⟦12⟧ in der Radiologie."
@@ -248,10 +253,14 @@ def test_bpe_first_pass_keeps_placeholders_whole_and_glued(
     assert output.count("⟦") == 2 and "1@@" in output  # Moses spaces them out, BPE cuts 12
 
     def fake_run(
-        model: _LoadedModel, batch: list[list[str]], no_repeat: int, attention: bool = False
+        model: _LoadedModel,
+        batch: list[list[str]],
+        no_repeat: int,
+        attention: bool = False,
+        prefixes: Any = None,
     ) -> list[Any]:
         assert not attention
-        return [list(output) for _ in batch]
+        return [(list(output), None) for _ in batch]
 
     monkeypatch.setattr(engine, "_run_batch", fake_run)
     [result] = engine.translate([masked], "de", "en")
@@ -260,14 +269,18 @@ def test_bpe_first_pass_keeps_placeholders_whole_and_glued(
 
 
 def test_bpe_alignment_path_in_the_engine(bpe_packages: Path, monkeypatch: Any) -> None:
-    engine = Engine(bpe_packages)
+    engine = Engine(bpe_packages, placeholders=PlaceholderMode.ALWAYS)
     target = ["The", "Depar@@", "t@@", "ment", "of", "Radi@@", "ology", "."]
 
     def fake_run(
-        model: _LoadedModel, batch: list[list[str]], no_repeat: int, attention: bool = False
+        model: _LoadedModel,
+        batch: list[list[str]],
+        no_repeat: int,
+        attention: bool = False,
+        prefixes: Any = None,
     ) -> list[Any]:
         if not attention:
-            return [list(target) for _ in batch]
+            return [(list(target), None) for _ in batch]
         return [(list(target), _diagonal(len(target), len(t), {})) for t in batch]
 
     monkeypatch.setattr(engine, "_run_batch", fake_run)
@@ -313,12 +326,16 @@ def _scripted(outputs: Sequence[list[str]]) -> Any:
     queue = list(outputs)
 
     def run(
-        model: _LoadedModel, batch: list[list[str]], no_repeat: int, attention: bool = False
+        model: _LoadedModel,
+        batch: list[list[str]],
+        no_repeat: int,
+        attention: bool = False,
+        prefixes: Any = None,
     ) -> list[Any]:
         output = queue.pop(0)
         if attention:
             return [(list(output), _diagonal(len(output), len(t), {})) for t in batch]
-        return [list(output) for _ in batch]
+        return [(list(output), None) for _ in batch]
 
     return run
 
@@ -329,8 +346,8 @@ def test_an_unknown_token_sends_the_segment_to_the_next_strategy(
     engine = Engine(tiny_packages)
     broken = ["▁⟦1⟧", "▁The", "▁study", "<unk>", "▁shows", "."]
     clean = ["▁The", "▁study", "▁shows", "."]
-    # the first pass, the alignment leg's plain decode, its decode with attention
-    monkeypatch.setattr(engine, "_run_batch", _scripted([broken, broken, clean]))
+    # the first pass, then one decode with attention (the first pass is not repeated)
+    monkeypatch.setattr(engine, "_run_batch", _scripted([broken, clean]))
     [result] = engine.translate(["⟦1⟧ Die Studie zeigt."], "de", "en")
     assert "⁇" not in result.text and "⟦1⟧" in result.text
     assert any(ALIGNED in warning for warning in result.warnings)
@@ -354,7 +371,7 @@ def test_stray_brackets_after_alignment_are_stripped(tiny_packages: Path, monkey
     monkeypatch.setattr(
         engine,
         "_run_batch",
-        _scripted([["▁The", "▁⟦", "▁study", "."]] * 2 + [["▁The", "▁study", "▁⟧", "."]]),
+        _scripted([["▁The", "▁⟦", "▁study", "."], ["▁The", "▁study", "▁⟧", "."]]),
     )
     [result] = engine.translate(["Die ⟦1⟧ Studie."], "de", "en")
     assert result.text.count("⟦") == 1 and result.text.count("⟧") == 1

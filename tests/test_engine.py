@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from pipeline.cli import app
 from pipeline.document import parse_document
 from pipeline.mt.cache import TranslationCache
-from pipeline.mt.engine import DecodingOptions, Engine
+from pipeline.mt.engine import DecodingOptions, Engine, PlaceholderMode
 from pipeline.mt.packages import ModelError, install_file
 from pipeline.mt.protect import mask, restore, retry_showing
 from pipeline.mt.translate import translate_segments
@@ -148,7 +148,7 @@ def test_lost_placeholders_are_put_back_through_attention(engine: Engine) -> Non
 @pytest.fixture(scope="module")
 def dropper(dropper_packages: Path) -> Engine:
     """A de→en package trained to drop placeholders: the fallback is its main path."""
-    return Engine(dropper_packages, DecodingOptions())
+    return Engine(dropper_packages, DecodingOptions(), placeholders=PlaceholderMode.ALWAYS)
 
 
 def test_fallback_re_inserts_what_the_model_dropped(dropper: Engine) -> None:

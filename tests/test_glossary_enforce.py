@@ -16,7 +16,7 @@ from pipeline.glossary.enforce import ALIGNED, ENFORCED, INJECTED, find_terms
 from pipeline.glossary.match import Matcher
 from pipeline.glossary.model import Concept, Term, Termbase
 from pipeline.mt.cache import TranslationCache
-from pipeline.mt.engine import DecodingOptions, Engine
+from pipeline.mt.engine import DecodingOptions, Engine, PlaceholderMode
 from pipeline.mt.protect import mask, restore
 from pipeline.mt.translate import mask_segment, translate_segments
 from pipeline.segment import Segment, segment_document
@@ -75,7 +75,7 @@ def test_a_pivoted_pair_enforces_the_target_language_term(engine: Engine, matche
 def test_a_dropped_term_is_written_into_the_source_and_retried(
     dropper_dir: Path, matcher: Matcher
 ) -> None:
-    dropper = Engine(dropper_dir, DecodingOptions())
+    dropper = Engine(dropper_dir, DecodingOptions(), placeholders=PlaceholderMode.ALWAYS)
     [result] = translate_segments(
         dropper,
         segments("Das Symposium findet am 25.08.2024 in Zürich statt."),
@@ -89,7 +89,7 @@ def test_a_dropped_term_is_written_into_the_source_and_retried(
 
 
 def test_when_injection_fails_too_the_term_is_aligned(dropper_dir: Path, matcher: Matcher) -> None:
-    dropper = Engine(dropper_dir, DecodingOptions())
+    dropper = Engine(dropper_dir, DecodingOptions(), placeholders=PlaceholderMode.ALWAYS)
     [result] = translate_segments(
         dropper, segments("Julian Caspers leitet die Studie."), "de", "en", matcher=matcher
     )
@@ -103,7 +103,7 @@ def test_cached_results_keep_their_notes_and_term_status(
 ) -> None:
     texts = segments("Das Symposium findet am 25.08.2024 in Zürich statt.")
     with TranslationCache(tmp_path / "cache.sqlite3") as cache:
-        dropper = Engine(dropper_dir, DecodingOptions(), cache)
+        dropper = Engine(dropper_dir, DecodingOptions(), cache, placeholders=PlaceholderMode.ALWAYS)
         [first] = translate_segments(dropper, texts, "de", "en", matcher=matcher)
         [again] = translate_segments(dropper, texts, "de", "en", matcher=matcher)
     assert not first.cached and again.cached

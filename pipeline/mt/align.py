@@ -174,12 +174,12 @@ def place_by_attention(
     closing: dict[int, list[Mark]] = {}  # marks after piece i
     for anchor in anchors:
         source_index = _source_token(source_starts, anchor)
-        target_index = _most_attentive(attention, source_index, len(target_pieces))
+        target_index = most_attentive(attention, source_index, len(target_pieces))
         mark = mark_for(anchor)
         if mark.opens:
-            opening.setdefault(_word_start(target_pieces, target_index, scheme), []).append(mark)
+            opening.setdefault(word_start(target_pieces, target_index, scheme), []).append(mark)
         else:
-            closing.setdefault(_word_end(target_pieces, target_index, scheme), []).append(mark)
+            closing.setdefault(word_end(target_pieces, target_index, scheme), []).append(mark)
     result: list[str | Mark] = []
     for index, piece in enumerate(target_pieces):
         result += opening.get(index, [])
@@ -228,14 +228,14 @@ def _is_word_start(pieces: Sequence[str], index: int, scheme: Scheme) -> bool:
     return pieces[index].startswith("▁")
 
 
-def _word_start(pieces: Sequence[str], index: int, scheme: Scheme) -> int:
+def word_start(pieces: Sequence[str], index: int, scheme: Scheme) -> int:
     """The piece that starts the word containing piece ``index``."""
     while not _is_word_start(pieces, index, scheme):
         index -= 1
     return index
 
 
-def _word_end(pieces: Sequence[str], index: int, scheme: Scheme) -> int:
+def word_end(pieces: Sequence[str], index: int, scheme: Scheme) -> int:
     """The last piece of the word containing piece ``index`` (punctuation not included)."""
     if scheme is Scheme.BPE:
         while index + 1 < len(pieces) and pieces[index].endswith("@@"):
@@ -274,7 +274,7 @@ def _source_token(starts: list[int], anchor: Anchor) -> int:
     return max(following - 1, 0)
 
 
-def _most_attentive(attention: Sequence[Sequence[float]], source: int, length: int) -> int:
+def most_attentive(attention: Sequence[Sequence[float]], source: int, length: int) -> int:
     rows = attention[:length]
     if not rows:
         return 0

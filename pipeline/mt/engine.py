@@ -17,10 +17,12 @@ import time
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline.errors import InputError
+from pipeline.mt import blind
 from pipeline.mt.align import (
     Anchor,
     Mark,
@@ -32,10 +34,22 @@ from pipeline.mt.align import (
 )
 from pipeline.mt.cache import TranslationCache, cache_key
 from pipeline.mt.packages import ModelError, PackageInfo, default_packages_dir, list_packages
-from pipeline.mt.protect import PLACEHOLDER, RepairStep, Retry
+from pipeline.mt.protect import (
+    PLACEHOLDER,
+    CopyKind,
+    Findable,
+    Masked,
+    RepairStep,
+    Retry,
+    Shown,
+    Verbatim,
+    retry_showing,
+)
 
 if TYPE_CHECKING:  # argostranslate is imported only when a model is loaded
     from argostranslate.tokenizer import Tokenizer
+
+    from pipeline.mt.probe import Verdict
 
 PIVOT = "en"
 # CTranslate2's compute types; which of them a device supports is asked at load time.
@@ -58,7 +72,19 @@ _AROUND_LEFT_OUT = re.compile(rf"(\s*)(?:{_LEFT_OUT}\s*)*{_LEFT_OUT}(\s*)")
 _CLOSING_PUNCTUATION = frozenset(".,;:!?)]}»“”’%")
 SHOWN_AS_TEXT = "shown as plain text"
 ALIGNED = "re-inserted by attention alignment"
+PREFIXED = "written with target_prefix, the model continued the sentence after it"
 LEAKS_REMOVED = "model tokens removed from the output"
+# Part of every cache key: a new way of protecting text never reuses an older output.
+ENGINE_VERSION = 2
+OWN_FORM = "⟦n⟧"
+
+
+class PlaceholderMode(StrEnum):
+    """Whether the engine masks with placeholders (``mt.placeholders``)."""
+
+    AUTO = "auto"  # as the probe decided for each package (models check)
+    ALWAYS = "always"  # ⟦n⟧ on every package, whatever the probe measured
+    NEVER = "never"  # no placeholders: shown texts, attention, target_prefix
 
 
 @dataclass(frozen=True)
@@ -99,6 +125,16 @@ class Translation:
         if any(SHOWN_AS_TEXT in warning for warning in self.warnings):
             return RepairStep.RETRY
         return RepairStep.NONE
+
+    def numbers_noted(self, note: str) -> frozenset[int]:
+        """The placeholders that the engine's notes containing ``note`` name (e.g. those
+        placed by attention: ALIGNED; shown as text in a retry: SHOWN_AS_TEXT)."""
+        return frozenset(
+            int(number)
+            for warning in self.warnings
+            if note in warning
+            for number in PLACEHOLDER.findall(warning)
+        )
 
 
 class _LoadedModel:
@@ -279,13 +315,41 @@ class Engine:
         packages_dir: Path,
         options: DecodingOptions | None = None,
         cache: TranslationCache | None = None,
+        probe_dir: Path | None = None,
+        placeholders: PlaceholderMode = PlaceholderMode.AUTO,
     ) -> None:
         self.packages_dir = Path(packages_dir)
         self.options = options or DecodingOptions()
         self.cache = cache
+        self.probe_dir = probe_dir  # where probe reports are cached (None: in this process)
+        self.placeholders = PlaceholderMode(placeholders)
         self._installed = {(p.from_code, p.to_code): p for p in list_packages(self.packages_dir)}
         self._loaded: dict[tuple[str, str], _LoadedModel] = {}
+        self._verdicts: dict[tuple[str, str], Verdict] = {}
         self.decode_seconds = 0.0  # time spent inside the models (translate_batch)
+        self.decoded = 0  # sequences decoded (a retry or a leg counts again)
+
+    def verdict(self, package: PackageInfo) -> Verdict:
+        """What the probe decided for ``package`` (probed on first use, then cached)."""
+        pair = (package.from_code, package.to_code)
+        if pair not in self._verdicts:
+            self._verdicts[pair] = _probe(self._model(pair), self.options, self.probe_dir)
+        return self._verdicts[pair]
+
+    def carries_placeholders(self, package: PackageInfo) -> bool:
+        """Whether segments reach ``package``'s model masked with placeholders."""
+        if self.placeholders is PlaceholderMode.ALWAYS:
+            return True
+        if self.placeholders is PlaceholderMode.NEVER:
+            return False
+        return self.verdict(package).placeholder is not None
+
+    def _form(self, model: _LoadedModel) -> _Form:
+        """The placeholder form the probe chose for the model (the project's own if
+        placeholders are forced on)."""
+        if self.placeholders is PlaceholderMode.ALWAYS:
+            return _Form(OWN_FORM)
+        return _Form(self.verdict(model.package).placeholder or OWN_FORM)
 
     def describe(self, source: str, target: str) -> str:
         """The models along the route, for the record: "de→en 1.9, en→fr 1.9 (int8, beam 4)"."""
@@ -346,13 +410,19 @@ class Engine:
         progress: Callable[[int], None] | None = None,
         retries: Sequence[Retry | None] | None = None,
         contexts: Sequence[str] | None = None,
+        shown: Sequence[Sequence[Shown]] | None = None,
     ) -> list[Translation]:
         """Translate ``texts``; identical texts and cached ones are decoded once or never.
 
-        When a text's placeholders do not survive, its ``retries`` entry (if any) is tried
-        next, then the placeholders are put back through attention alignment. A text's
-        ``contexts`` entry (e.g. the glossary entries it uses) is part of its cache key.
+        A text's ``shown`` entries say what its placeholders may be written as instead
+        (``retries``, the older form, only shows literals). On a package that carries
+        placeholders they are the retry when placeholders break, before attention
+        alignment; on one that does not, they are what the model reads
+        (:mod:`pipeline.mt.blind`). A text's ``contexts`` entry (e.g. the glossary entries
+        it uses) is part of its cache key.
         """
+        if shown is None:
+            shown = [_shown_from(retry) for retry in retries or [None] * len(texts)]
         legs = [self._model(pair) for pair in self.route(source, target)]
         route_name = "→".join([source, *(model.package.to_code for model in legs)])
         keys = self._cache_keys(texts, source, target, contexts)
@@ -360,10 +430,7 @@ class Engine:
         todo = {key: index for index, key in reversed(list(enumerate(keys))) if key not in known}
         order = sorted(todo.values())
         outputs, warnings = self._translate_guarded(
-            [texts[i] for i in order],
-            [retries[i] if retries else None for i in order],
-            legs,
-            progress,
+            [texts[i] for i in order], [tuple(shown[i]) for i in order], legs, progress
         )
         fresh = {
             keys[i]: (output, tuple(warnings.get(n, ())))
@@ -404,7 +471,11 @@ class Engine:
         self, texts: Sequence[str], source: str, target: str, contexts: Sequence[str] | None
     ) -> list[str]:
         route_key = self.route_fingerprint(source, target)
-        options = self.options.cache_fields()
+        options = {
+            **self.options.cache_fields(),
+            "engine": ENGINE_VERSION,
+            "placeholders": str(self.placeholders),
+        }
         return [
             cache_key(route_key, options, text + ("\x00" + context if context else ""))
             for text, context in zip(texts, contexts or [""] * len(texts), strict=True)
@@ -413,132 +484,82 @@ class Engine:
     def _translate_guarded(
         self,
         texts: list[str],
-        retries: list[Retry | None],
+        shown: list[tuple[Shown, ...]],
         legs: list[_LoadedModel],
         progress: Callable[[int], None] | None,
     ) -> tuple[list[str], dict[int, list[str]]]:
-        """All legs; then, for broken placeholders, the retry text, then attention alignment."""
-        outputs, notes, broken = self._translate_legs(texts, legs, progress, align=False)
-        warnings = {index: notes.get(text, []) for index, text in enumerate(texts)}
-        retried = [i for i in sorted(broken) if retries[i] is not None]
-        if retried:
-            attempts = [retries[i] for i in retried]
-            second, second_notes, still = self._translate_legs(
-                [attempt.text for attempt in attempts], legs, None, align=False
-            )
-            for number, (index, attempt) in enumerate(zip(retried, attempts, strict=True)):
-                remasked = None if number in still else attempt.remask(second[number])
-                if remasked is None:
-                    continue
-                outputs[index] = remasked
-                broken.discard(index)
-                shown = ", ".join(placeholder for placeholder, _ in attempt.shown)
-                warnings[index] = [
-                    *second_notes.get(attempt.text, []),
-                    f"placeholders lost; translated again with {shown} {SHOWN_AS_TEXT}",
-                ]
-        # Without placeholders the alignment pass would decode the very same input again.
-        aligned = [i for i in sorted(broken) if _placeholders(texts[i])]
-        if aligned:
-            repaired, aligned_notes, _ = self._translate_legs(
-                [texts[i] for i in aligned], legs, None, align=True
-            )
-            for index, text in zip(aligned, repaired, strict=True):
-                outputs[index] = text
-                warnings[index] = aligned_notes.get(texts[index], [])
+        """Leg by leg, each as its package allows (placeholders or not); every leg gives
+        the next the text with its placeholders back."""
+        current = list(texts)
+        warnings: dict[int, list[str]] = {index: [] for index in range(len(texts))}
+        for number, model in enumerate(legs):
+            leg_progress = progress if number == len(legs) - 1 else None
+            if self.carries_placeholders(model.package):
+                current, notes = self._leg_with_placeholders(model, current, shown, leg_progress)
+            else:
+                current, notes = self._leg_without_placeholders(model, current, shown, leg_progress)
+            for index, leg_notes in notes.items():
+                warnings[index] += leg_notes
         for index, text in enumerate(texts):
-            leaks = new_leaks(outputs[index], text)
+            leaks = new_leaks(current[index], text)
             if leaks:  # nothing gave a clean output: the fragments go, a note says so
-                outputs[index] = strip_leaks(outputs[index])
-                warnings[index] = [*warnings[index], f"{LEAKS_REMOVED}: {' '.join(leaks)}"]
-        return outputs, {i: notes for i, notes in warnings.items() if notes}
+                current[index] = strip_leaks(current[index])
+                warnings[index].append(f"{LEAKS_REMOVED}: {' '.join(leaks)}")
+        return current, {i: notes for i, notes in warnings.items() if notes}
 
     def _model(self, pair: tuple[str, str]) -> _LoadedModel:
         if pair not in self._loaded:
             self._loaded[pair] = _LoadedModel(self._installed[pair], self.options)
         return self._loaded[pair]
 
-    def _translate_legs(
-        self,
-        texts: list[str],
-        legs: list[_LoadedModel],
-        progress: Callable[[int], None] | None,
-        align: bool,
-    ) -> tuple[list[str], dict[str, list[str]], set[int]]:
-        """Outputs, notes per text, and the indices whose placeholders did not survive."""
-        current = list(texts)
-        warnings: dict[str, list[str]] = {}
-        broken: set[int] = set()
-        for number, model in enumerate(legs):
-            last = number == len(legs) - 1
-            decoded, notes, lost = self._decode(model, current, progress if last else None, align)
-            for index, note in notes.items():
-                warnings.setdefault(texts[index], []).append(note)
-            broken |= lost
-            current = decoded
-        return current, warnings, broken
+    # -- packages that carry placeholders ---------------------------------------------
 
-    def _decode(
+    def _leg_with_placeholders(
         self,
         model: _LoadedModel,
         texts: list[str],
+        shown: list[tuple[Shown, ...]],
         progress: Callable[[int], None] | None,
-        align: bool,
-    ) -> tuple[list[str], dict[int, str], set[int]]:
-        """Decode with one model in length-sorted, token-bounded batches, guarded."""
-        tokens = [model.encode(text) for text in texts]
-        results: list[list[str]] = [[] for _ in texts]
-        notes: dict[int, str] = {}
-        batches = token_batches([len(t) for t in tokens], self.options.max_batch_tokens)
-        for batch in _chunks(batches, BATCHES_PER_CALL * max(self.options.inter_threads, 1)):
-            outputs = self._run_batch(model, [tokens[i] for i in batch], no_repeat=0)
-            runaway = [
-                i
-                for i, out in zip(batch, outputs, strict=True)
-                if self.options.retry_no_repeat_ngram_size and _runaway(out, tokens[i])
-            ]
-            for index, output in zip(batch, outputs, strict=True):
-                results[index] = output
-                if model.max_positions and len(tokens[index]) > model.max_positions:
-                    notes[index] = (
-                        f"{model.package.pair}: input cut at {model.max_positions} tokens, "
-                        "the model's longest"
-                    )
-                limit = self._length_limit(len(tokens[index]))
-                if len(output) >= limit:
-                    results[index] = output[:limit]
-                    notes[index] = f"{model.package.pair}: output cut at {limit} tokens"
-            if runaway:
-                size = self.options.retry_no_repeat_ngram_size
-                retried = self._run_batch(model, [tokens[i] for i in runaway], no_repeat=size)
-                for index, output in zip(runaway, retried, strict=True):
-                    results[index] = output
-                    notes[index] = (
-                        f"{model.package.pair}: repetitive output, decoded again with "
-                        f"no_repeat_ngram_size={size}"
-                    )
-            if progress:
-                progress(len(batch))
-        decoded = [
-            model.decode_masked(output, text) for output, text in zip(results, texts, strict=True)
+    ) -> tuple[list[str], dict[int, list[str]]]:
+        """Decode the masked texts; where placeholders break, decode again with the shown
+        texts written out, then put the rest back through attention."""
+        form = self._form(model)
+        tokens = [model.encode(form.to_model(text)) for text in texts]
+        raw, _, notes = self._decode_tokens(model, tokens, progress)
+        outputs = [
+            form.from_model(model.decode_masked(out, text), text)
+            for out, text in zip(raw, texts, strict=True)
         ]
-        broken = {
-            i
-            for i, text in enumerate(texts)
-            if _placeholders(decoded[i]) != _placeholders(text) or new_leaks(decoded[i], text)
-        }
-        if not align:
-            return decoded, notes, broken
-        realigned = [i for i in sorted(broken) if _placeholders(texts[i])]
+        warnings = {index: [note] for index, note in notes.items()}
+        broken = [i for i, text in enumerate(texts) if _broken(outputs[i], text)]
+        language = model.package.to_code
+        retries = {i: _retry_for(texts[i], shown[i], language) for i in broken}
+        retried = [i for i in broken if retries[i] is not None]
+        if retried:
+            attempts = [retries[i] for i in retried]
+            second, _, second_notes = self._decode_tokens(
+                model, [model.encode(form.to_model(attempt.text)) for attempt in attempts], None
+            )
+            for number, (index, attempt) in enumerate(zip(retried, attempts, strict=True)):
+                decoded = form.from_model(model.decode_masked(second[number], texts[index]), "")
+                remasked = attempt.remask(decoded)
+                if remasked is None or _broken(remasked, texts[index]):
+                    continue
+                outputs[index] = remasked
+                shown_list = " ".join(placeholder for placeholder, _ in attempt.shown)
+                note = f"placeholders lost; translated again with {shown_list} {SHOWN_AS_TEXT}"
+                extra = [second_notes[number]] if number in second_notes else []
+                warnings[index] = [*extra, note]
+        aligned = [
+            i for i, text in enumerate(texts) if _broken(outputs[i], text) and _placeholders(text)
+        ]
         for index, text in zip(
-            realigned,
-            self._align_placeholders(model, [texts[i] for i in realigned]),
-            strict=True,
+            aligned, self._align_placeholders(model, [texts[i] for i in aligned]), strict=True
         ):
-            decoded[index] = text
-            note = f"{model.package.pair}: placeholders {ALIGNED}"
-            notes[index] = f"{notes[index]}; {note}" if index in notes else note
-        return decoded, notes, set()
+            outputs[index] = text
+            numbers = " ".join(sorted(_placeholders(texts[index])))
+            warnings[index] = [f"{model.package.pair}: placeholders {numbers} {ALIGNED}"]
+        return outputs, warnings
 
     def _align_placeholders(self, model: _LoadedModel, texts: list[str]) -> list[str]:
         """Translate without placeholders and put them back where attention points."""
@@ -546,36 +567,236 @@ class Engine:
             return []
         stripped = [strip_placeholders(text) for text in texts]
         sources = [model.encode(text) for text, _ in stripped]
-        results = self._run_batch(model, sources, no_repeat=0, attention=True)
+        results, attentions, _ = self._decode_tokens(model, sources, None, attention=True)
         aligned = []
-        for source, (source_text, anchors), (target, attention) in zip(
-            sources, stripped, results, strict=True
+        for source, (source_text, anchors), target, attention in zip(
+            sources, stripped, results, attentions, strict=True
         ):
-            if model.target_prefix and target[:1] == [model.target_prefix]:
-                target, attention = target[1:], attention[1:]
             placed = place_by_attention(
                 source, target, attention, anchors, model.scheme, source_text
             )
             aligned.append(_with_anchors(model.detokenise(placed), anchors))
         return aligned
 
+    # -- packages that do not ---------------------------------------------------------
+
+    def _leg_without_placeholders(
+        self,
+        model: _LoadedModel,
+        texts: list[str],
+        shown: list[tuple[Shown, ...]],
+        progress: Callable[[int], None] | None,
+    ) -> tuple[list[str], dict[int, list[str]]]:
+        """See :mod:`pipeline.mt.blind`: written texts verified, removed ones placed by
+        attention, lost terms written with ``target_prefix``, attention as the last resort."""
+        from pipeline.mt.probe import TermStrategy  # the probe imports this module
+
+        verdict = self.verdict(model.package)
+        code_switch = verdict.term_strategy is TermStrategy.CODE_SWITCH
+        copied = verdict.plain_text
+        language = model.package.to_code
+        plans = [
+            blind.plan_leg(text, items, language, copied, code_switch)
+            for text, items in zip(texts, shown, strict=True)
+        ]
+        sources = [model.encode(plan.source) for plan in plans]
+        needs_attention = [bool(plan.anchors or plan.written) for plan in plans]
+        targets, attentions, notes = self._decode_tokens(
+            model, sources, progress, attention=needs_attention
+        )
+        warnings = {index: [note] for index, note in notes.items()}
+        prefixed = self._continue_after_terms(model, plans, sources, targets, attentions)
+        outputs = []
+        for index, plan in enumerate(plans):
+            if index in prefixed:
+                targets[index], attentions[index] = prefixed[index][:2]
+                warnings.setdefault(index, []).append(
+                    f"{model.package.pair}: term {prefixed[index][2]} {PREFIXED}"
+                )
+            text, placed_by_attention = self._finish_leg(
+                model, plan, sources[index], targets[index], attentions[index]
+            )
+            outputs.append(text)
+            if placed_by_attention:
+                numbers = " ".join(placed_by_attention)
+                warnings.setdefault(index, []).append(
+                    f"{model.package.pair}: placeholders {numbers} {ALIGNED}"
+                )
+        return outputs, warnings
+
+    def _continue_after_terms(
+        self,
+        model: _LoadedModel,
+        plans: list[blind.Plan],
+        sources: list[list[str]],
+        targets: list[list[str]],
+        attentions: list[Any],
+    ) -> dict[int, tuple[list[str], Any, str]]:
+        """For each output that lacks a term: decode again with the output up to where the
+        term belongs, and the term, as ``target_prefix`` (one term per segment, the first
+        in the output); the model writes the rest of the sentence after it."""
+        wanted: dict[int, tuple[list[str], str]] = {}
+        for index, plan in enumerate(plans):
+            text = model.decode(targets[index])
+            if attentions[index] is None:
+                continue
+            lacking = [w.placeholder for w in blind.missing(text, plan.written) if w.term]
+            lacking += [p for p, form in plan.terms.items() if not form.spans(text)]
+            positions = [
+                (position, placeholder)
+                for placeholder in lacking
+                if (
+                    position := blind.term_position(
+                        plan, sources[index], targets[index], attentions[index],
+                        model.scheme, placeholder,
+                    )
+                )
+                is not None
+            ]  # fmt: skip
+            if not positions:
+                continue
+            position, placeholder = min(positions)
+            form = next(
+                (w.form for w in plan.written if w.placeholder == placeholder),
+                plan.terms.get(placeholder),
+            )
+            if form is not None:
+                term = model.encode(form.text)
+                wanted[index] = (targets[index][:position] + term, placeholder)
+        if not wanted:
+            return {}
+        order = sorted(wanted)
+        results, attentions_again, _ = self._decode_tokens(
+            model,
+            [sources[i] for i in order],
+            None,
+            attention=True,
+            prefixes=[wanted[i][0] for i in order],
+        )
+        return {
+            index: (target, attention, wanted[index][1])
+            for index, target, attention in zip(order, results, attentions_again, strict=True)
+        }
+
+    def _finish_leg(
+        self,
+        model: _LoadedModel,
+        plan: blind.Plan,
+        source: list[str],
+        target: list[str],
+        attention: Any,
+    ) -> tuple[str, list[str]]:
+        """The leg's output with every placeholder back, and those placed by attention."""
+        text = model.decode(target)
+        lost = blind.missing(text, plan.written)
+        prefixed_terms = {
+            placeholder
+            for placeholder, form in plan.terms.items()
+            if form.spans(text)  # a removed term that target_prefix wrote in
+        }
+        anchors = [a for a in plan.anchors if a.placeholder not in prefixed_terms]
+        anchors += [blind.written_anchor(item) for item in lost]
+        found = [item for item in plan.written if item not in lost]
+        found += [
+            blind.Written(placeholder, plan.terms[placeholder], True, 0, 0)
+            for placeholder in prefixed_terms
+        ]
+        items: list[str | Mark] = list(target)
+        if anchors and attention is not None:
+            items = place_by_attention(
+                source, target, attention, anchors, model.scheme, plan.source
+            )
+            terms = {a.placeholder for a in anchors if a.placeholder in plan.terms}
+            terms |= {item.placeholder for item in lost if item.term}
+            items = blind.keep_before_final_punctuation(items, terms, model.scheme)
+        text, _ = blind.remask(model.detokenise(items), found)
+        text = _with_placeholders(text, plan.placeholders)
+        return text, sorted(anchor.placeholder for anchor in anchors)
+
+    # -- decoding ---------------------------------------------------------------------
+
+    def _decode_tokens(
+        self,
+        model: _LoadedModel,
+        tokens: list[list[str]],
+        progress: Callable[[int], None] | None,
+        attention: bool | Sequence[bool] = False,
+        prefixes: list[list[str]] | None = None,
+    ) -> tuple[list[list[str]], list[Any], dict[int, str]]:
+        """Decode with one model in length-sorted, token-bounded batches, guarded against
+        runaway repetition and overlong output. Returns the output pieces (the package's
+        own target prefix removed), their attention where asked for (else None), notes."""
+        wants = [attention] * len(tokens) if isinstance(attention, bool) else list(attention)
+        results: list[list[str]] = [[] for _ in tokens]
+        attentions: list[Any] = [None] * len(tokens)
+        notes: dict[int, str] = {}
+        batches = token_batches([len(t) for t in tokens], self.options.max_batch_tokens)
+        for chunk in _chunks(batches, BATCHES_PER_CALL * max(self.options.inter_threads, 1)):
+            for batch in _split_by(chunk, wants):
+                want = wants[batch[0]]
+                prefix = [prefixes[i] for i in batch] if prefixes else None
+                outputs = self._run_batch(
+                    model, [tokens[i] for i in batch], 0, attention=want, prefixes=prefix
+                )
+                runaway = [
+                    i
+                    for i, (out, _) in zip(batch, outputs, strict=True)
+                    if self.options.retry_no_repeat_ngram_size and _runaway(out, tokens[i])
+                ]
+                for index, (output, weights) in zip(batch, outputs, strict=True):
+                    results[index], attentions[index] = output, weights
+                    if model.max_positions and len(tokens[index]) > model.max_positions:
+                        notes[index] = (
+                            f"{model.package.pair}: input cut at {model.max_positions} tokens, "
+                            "the model's longest"
+                        )
+                    limit = self._length_limit(len(tokens[index]))
+                    if len(output) >= limit:
+                        results[index] = output[:limit]
+                        notes[index] = f"{model.package.pair}: output cut at {limit} tokens"
+                if runaway:
+                    size = self.options.retry_no_repeat_ngram_size
+                    again = self._run_batch(
+                        model,
+                        [tokens[i] for i in runaway],
+                        size,
+                        attention=want,
+                        prefixes=[prefixes[i] for i in runaway] if prefixes else None,
+                    )
+                    for index, (output, weights) in zip(runaway, again, strict=True):
+                        results[index], attentions[index] = output, weights
+                        notes[index] = (
+                            f"{model.package.pair}: repetitive output, decoded again with "
+                            f"no_repeat_ngram_size={size}"
+                        )
+            if progress:
+                progress(len(chunk))
+        return results, attentions, notes
+
     def _length_limit(self, source_tokens: int) -> int:
         """The most output tokens a source of this length may produce."""
         return int(source_tokens * self.options.max_length_ratio) + self.options.max_length_extra
 
     def _run_batch(
-        self, model: _LoadedModel, batch: list[list[str]], no_repeat: int, attention: bool = False
-    ) -> list[Any]:
-        """Best hypothesis per input: tokens, or (tokens, attention) when asked for."""
+        self,
+        model: _LoadedModel,
+        batch: list[list[str]],
+        no_repeat: int,
+        attention: bool = False,
+        prefixes: list[list[str]] | None = None,
+    ) -> list[tuple[list[str], Any]]:
+        """Best hypothesis per input, with its attention when asked for (else None); the
+        package's target prefix (a language token) is put first and taken off again."""
         limit = self._length_limit(max((len(tokens) for tokens in batch), default=0))
-        prefix = [[model.target_prefix] for _ in batch] if model.target_prefix else None
+        lead = [model.target_prefix] if model.target_prefix else []
+        prefix = [lead + (prefixes[i] if prefixes else []) for i in range(len(batch))]
         started = time.perf_counter()
         while True:
             positions = model.max_positions
             try:
                 results = model.translator.translate_batch(
                     batch,
-                    target_prefix=prefix,
+                    target_prefix=prefix if any(prefix) else None,
                     beam_size=self.options.beam_size,
                     length_penalty=self.options.length_penalty,
                     max_decoding_length=min(limit, positions - 1) if positions else limit,
@@ -594,14 +815,27 @@ class Engine:
                     raise
                 model.max_positions = int(found.group(1))
         self.decode_seconds += time.perf_counter() - started
-        if attention:
-            return [(list(r.hypotheses[0]), r.attention[0]) for r in results]
-        return [list(result.hypotheses[0]) for result in results]
+        self.decoded += len(batch)
+        outputs = []
+        for result in results:
+            tokens = list(result.hypotheses[0])
+            weights = result.attention[0] if attention else None
+            if lead and tokens[:1] == lead:
+                tokens = tokens[1:]
+                weights = weights[1:] if weights is not None else None
+            outputs.append((tokens, weights))
+        return outputs
 
 
-def _with_anchors(text: str, anchors: list[Anchor]) -> str:
+def _with_anchors(text: str, anchors: Sequence[Anchor]) -> str:
     """Drop placeholders the model made up or repeated; append any that found no place."""
-    expected = {anchor.placeholder for anchor in anchors}
+    return _with_placeholders(text, [anchor.placeholder for anchor in anchors])
+
+
+def _with_placeholders(text: str, placeholders: Sequence[str]) -> str:
+    """``text`` with each of ``placeholders`` exactly once: made-up or repeated ones
+    dropped, any that found no place appended."""
+    expected = set(placeholders)
     seen: set[str] = set()
 
     def keep_first_expected(match: re.Match[str]) -> str:
@@ -613,8 +847,102 @@ def _with_anchors(text: str, anchors: list[Anchor]) -> str:
 
     text = PLACEHOLDER.sub(keep_first_expected, text)
     text = strip_leaks(text, only=("⟦", "⟧"))
-    missing = [anchor.placeholder for anchor in anchors if anchor.placeholder not in text]
+    missing = [placeholder for placeholder in placeholders if placeholder not in text]
     return " ".join([text, *missing]).strip() if missing else text
+
+
+def _broken(output: str, source: str) -> bool:
+    """Placeholders lost, repeated or made up, or model tokens in the output."""
+    return _placeholders(output) != _placeholders(source) or bool(new_leaks(output, source))
+
+
+def _shown_from(retry: Retry | None) -> tuple[Shown, ...]:
+    """A retry's shown texts as literals (callers that predate ``shown``)."""
+    if retry is None:
+        return ()
+    return tuple(
+        Shown(int(placeholder[1:-1]), CopyKind.NAME, (("", Verbatim(text)),))
+        for placeholder, text in retry.shown
+    )
+
+
+def _retry_for(text: str, shown: Sequence[Shown], language: str) -> Retry | None:
+    """The retry text for one leg: each shown placeholder written in the leg's language."""
+    forms = {item.number: item.in_language(language) for item in shown}
+    texts = {number: form.text for number, form in forms.items() if form is not None}
+    retry = retry_showing(Masked(text, ()), texts) if texts else None
+    if retry is None:
+        return None
+    findable = {f"⟦{number}⟧": form for number, form in forms.items() if form is not None}
+    return _LegRetry(retry.text, retry.shown, findable)
+
+
+@dataclass(frozen=True)
+class _LegRetry(Retry):
+    """A retry whose shown terms are found again with their plural forms."""
+
+    forms: dict[str, Findable] = field(default_factory=dict)
+
+    def remask(self, output: str) -> str | None:
+        for placeholder, _ in self.shown:
+            spans = self.forms[placeholder].spans(output)
+            if len(spans) != 1:
+                return None
+            start, end = spans[0]
+            output = output[:start] + placeholder + output[end:]
+        return output
+
+
+@dataclass(frozen=True)
+class _Form:
+    """The placeholder form a model reads (``⟦n⟧`` or one the probe chose, ``[n]``)."""
+
+    name: str
+
+    def to_model(self, text: str) -> str:
+        if self.name == OWN_FORM:
+            return text
+        prefix, suffix = self.name.split("n", 1)
+        return PLACEHOLDER.sub(lambda m: f"{prefix}{m.group(1)}{suffix}", text)
+
+    def from_model(self, output: str, source: str) -> str:
+        """``output`` with the model's form turned back into ``⟦n⟧`` (only numbers that
+        ``source`` has; all if ``source`` is empty)."""
+        if self.name == OWN_FORM:
+            return output
+        prefix, suffix = self.name.split("n", 1)
+        wanted = set(PLACEHOLDER.findall(source)) if source else None
+        pattern = re.compile(rf"{re.escape(prefix)}(\d+){re.escape(suffix)}(?!\d)")
+
+        def back(match: re.Match[str]) -> str:
+            number = match.group(1)
+            return f"⟦{number}⟧" if wanted is None or number in wanted else match.group()
+
+        return pattern.sub(back, output)
+
+
+def _probe(model: _LoadedModel, options: DecodingOptions, cache_dir: Path | None) -> Verdict:
+    """The probe's verdict for a loaded model: from ``cache_dir`` or this process's memo,
+    else measured now (one batch of probe sentences)."""
+    from pipeline.mt.probe import probe_cached, probe_package
+
+    key = (model.fingerprint, json.dumps(options.cache_fields(), sort_keys=True))
+    if key not in _VERDICTS:
+        if cache_dir is not None:
+            report = probe_cached(model.package, options, cache_dir, model=model)
+        else:
+            report = probe_package(model.package, options, model)
+        _VERDICTS[key] = report.verdict
+    return _VERDICTS[key]
+
+
+_VERDICTS: dict[tuple[str, str], Verdict] = {}
+
+
+def _split_by(batch: list[int], flags: Sequence[bool]) -> list[list[int]]:
+    """``batch`` as the runs that want attention and those that do not."""
+    groups = [[i for i in batch if flags[i]], [i for i in batch if not flags[i]]]
+    return [group for group in groups if group]
 
 
 def _placeholders(text: str) -> Counter[str]:

@@ -37,6 +37,7 @@ from typing import Any
 from pipeline.files import atomic_write
 from pipeline.mt.engine import DecodingOptions, _fingerprint, _LoadedModel
 from pipeline.mt.packages import PackageInfo
+from pipeline.mt.protect import CopyKind
 
 PROBE_VERSION = 1  # bump when the probe set or the measurements change: old reports go stale
 COPY_THRESHOLD = 0.9  # a form or a kind of text counts as copied from 90 % of probe cases
@@ -59,16 +60,6 @@ class CharacterEffect(StrEnum):
     BYTES = "bytes"  # kept, but only through byte-fallback pieces
     CHANGED = "changed"  # comes back as something else (NFKC: "²" → "2")
     UNKNOWN = "unknown"  # reaches the model as <unk>
-
-
-class CopyKind(StrEnum):
-    """The kinds of text the probe set checks for being copied as written."""
-
-    NUMBER = "numbers"  # digits as written (separators may be localised)
-    NAME = "names"
-    URL = "urls"
-    EMAIL = "emails"
-    TERM = "terms"  # a target-language term written into the source (code-switching)
 
 
 class TermStrategy(StrEnum):

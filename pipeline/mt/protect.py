@@ -17,6 +17,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
+from typing import Protocol
 
 import ahocorasick
 
@@ -42,6 +43,58 @@ class RepairStep(StrEnum):
     NONE = ""
     RETRY = "retry"  # translated again with some placeholders shown as plain text
     ALIGNMENT = "alignment"  # put back where the model's attention points
+
+
+class CopyKind(StrEnum):
+    """Kinds of text a model may copy as written (measured by the probe, shown by the
+    engine to packages that cannot carry placeholders)."""
+
+    NUMBER = "numbers"  # digits as written (separators may be localised); phone numbers
+    NAME = "names"
+    URL = "urls"
+    EMAIL = "emails"
+    TERM = "terms"  # a target-language term written into the source (code-switching)
+
+
+class Findable(Protocol):
+    """A text to look for in a translation (a glossary term allows its plural forms)."""
+
+    @property
+    def text(self) -> str: ...
+
+    def spans(self, translation: str) -> list[tuple[int, int]]: ...
+
+
+@dataclass(frozen=True)
+class Verbatim:
+    """A text that must come back exactly as written (a URL, an e-mail address)."""
+
+    text: str
+
+    def spans(self, translation: str) -> list[tuple[int, int]]:
+        found, start = [], translation.find(self.text) if self.text else -1
+        while start >= 0:
+            found.append((start, start + len(self.text)))
+            start = translation.find(self.text, start + len(self.text))
+        return found
+
+
+@dataclass(frozen=True)
+class Shown:
+    """How placeholder ``⟦number⟧`` can be written in a model's source instead: a literal
+    as itself in every language, a glossary term as its term in each language of a route
+    (so on a pivot each leg gets its own language's term)."""
+
+    number: int
+    kind: CopyKind
+    forms: tuple[tuple[str, Findable], ...]  # (language, text); language "" fits every one
+
+    @property
+    def placeholder(self) -> str:
+        return f"⟦{self.number}⟧"
+
+    def in_language(self, language: str) -> Findable | None:
+        return next((form for code, form in self.forms if code in ("", language)), None)
 
 
 class TermText(str):

@@ -1,0 +1,200 @@
+"""Protection for packages that cannot carry placeholders (most real Argos packages).
+
+Their vocabularies lack ``⟦``/``⟧`` and they were never trained to copy them, so on such
+a package (the probe's verdict, :mod:`pipeline.mt.probe`) a masked segment is put to the
+model differently, leg by leg:
+
+- texts the package copies as written (URLs, e-mail addresses, phone numbers, where the
+  probe measured it) are shown as themselves, and glossary terms as the leg's own target
+  term when the probe found code-switching to work; each is then looked for in the output
+  (a term as a whole word, in the language's plural too) and turned back into its
+  placeholder;
+- every other placeholder (inline markup, texts the package would not copy) is removed
+  before decoding and put back where the model's attention points;
+- a term that did not come out is written into the output with ``target_prefix``: the
+  output up to where the term belongs plus the term, and the model continues the
+  sentence after it;
+- only what still lacks its place is inserted through attention, never after the final
+  punctuation, and reported as such (a term placed this way needs review).
+
+This module holds the pure steps (what the model reads, what came back, where a term
+goes); the engine runs the decodes.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+from pipeline.mt.align import (
+    Anchor,
+    Mark,
+    Scheme,
+    place_by_attention,
+    strip_placeholders,
+    token_offsets,
+    word_start,
+)
+from pipeline.mt.protect import (
+    PLACEHOLDER,
+    CopyKind,
+    Findable,
+    Masked,
+    Shown,
+    retry_showing,
+)
+
+
+@dataclass(frozen=True)
+class Written:
+    """A placeholder shown to the model as text, and where that text is in its source."""
+
+    placeholder: str
+    form: Findable
+    term: bool
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One masked segment as a leg without placeholders reads it."""
+
+    source: str  # shown texts written out, the other placeholders removed
+    anchors: tuple[Anchor, ...]  # the removed placeholders
+    written: tuple[Written, ...]
+    terms: dict[str, Findable]  # the removed placeholders that are terms: their leg term
+    placeholders: tuple[str, ...]  # all of the masked text's placeholders, in order
+
+
+def plan_leg(
+    masked: str,
+    shown: Sequence[Shown],
+    language: str,
+    copied: Collection[CopyKind],
+    code_switch: bool,
+) -> Plan:
+    """What the model reads for ``masked``: which placeholders are written as text
+    (literals of the kinds in ``copied``; terms when ``code_switch``) and which removed."""
+    forms: dict[int, Findable] = {}
+    terms: dict[str, Findable] = {}
+    for item in shown:
+        form = item.in_language(language)
+        if form is None:
+            continue
+        if item.kind is CopyKind.TERM:
+            terms[item.placeholder] = form
+            if code_switch:
+                forms[item.number] = form
+        elif item.kind in copied:
+            forms[item.number] = form
+    retry = retry_showing(Masked(masked, ()), {n: form.text for n, form in forms.items()})
+    text = retry.text if retry else masked
+    shown_here = {placeholder for placeholder, _ in retry.shown} if retry else set()
+    source, anchors = strip_placeholders(text)
+    written = []
+    for number, form in forms.items():
+        placeholder = f"⟦{number}⟧"
+        start = source.find(form.text)
+        if placeholder in shown_here and start >= 0:
+            term = placeholder in terms
+            written.append(Written(placeholder, form, term, start, start + len(form.text)))
+    removed = {anchor.placeholder for anchor in anchors}
+    return Plan(
+        source,
+        tuple(anchors),
+        tuple(written),
+        {placeholder: form for placeholder, form in terms.items() if placeholder in removed},
+        tuple(match.group() for match in PLACEHOLDER.finditer(masked)),
+    )
+
+
+def missing(text: str, written: Sequence[Written]) -> list[Written]:
+    """The written texts that the output lacks."""
+    return [item for item in written if not item.form.spans(text)]
+
+
+def remask(text: str, written: Sequence[Written]) -> tuple[str, list[Written]]:
+    """The output with the first occurrence of each written text turned back into its
+    placeholder, and the written texts that were not found."""
+    lost = []
+    for item in written:
+        spans = [span for span in item.form.spans(text) if not _inside_placeholder(text, span)]
+        if not spans:
+            lost.append(item)
+            continue
+        start, end = spans[0]
+        text = text[:start] + item.placeholder + text[end:]
+    return text, lost
+
+
+def _inside_placeholder(text: str, span: tuple[int, int]) -> bool:
+    return any(
+        match.start() < span[1] and span[0] < match.end() for match in PLACEHOLDER.finditer(text)
+    )
+
+
+def written_anchor(item: Written) -> Anchor:
+    """An anchor for a written text the model lost: after the word that translates it."""
+    return Anchor(item.placeholder, item.end, before_word=False, space_before=True)
+
+
+def term_position(
+    plan: Plan,
+    source_pieces: Sequence[str],
+    target_pieces: Sequence[str],
+    attention: Sequence[Sequence[float]],
+    scheme: Scheme,
+    placeholder: str,
+) -> int | None:
+    """How many target pieces come before the term ``placeholder`` should take: at the
+    start of the word that attends most to the term written in the source, or where the
+    removed placeholder's anchor is placed."""
+    if not target_pieces:
+        return 0
+    item = next((w for w in plan.written if w.placeholder == placeholder), None)
+    if item is not None:
+        starts = token_offsets(source_pieces, plan.source, scheme)
+        inside = [i for i, start in enumerate(starts) if item.start <= start < item.end]
+        if not inside:
+            return None
+        rows = attention[: len(target_pieces)]
+        best = max(range(len(rows)), key=lambda row: sum(_weight(rows[row], i) for i in inside))
+        return word_start(target_pieces, best, scheme)
+    anchor = next((a for a in plan.anchors if a.placeholder == placeholder), None)
+    if anchor is None:
+        return None
+    placed = place_by_attention(
+        source_pieces, target_pieces, attention, [anchor], scheme, plan.source
+    )
+    return next((index for index, entry in enumerate(placed) if isinstance(entry, Mark)), None)
+
+
+def _weight(row: Sequence[float], index: int) -> float:
+    return row[index] if index < len(row) else 0.0
+
+
+def keep_before_final_punctuation(
+    items: list[str | Mark], placeholders: Collection[str], scheme: Scheme
+) -> list[str | Mark]:
+    """``items`` with the marks of ``placeholders`` that follow the sentence's final
+    punctuation moved in front of it (a term placed by attention never ends a sentence
+    after its full stop)."""
+    end = len(items)
+    while end and (isinstance(items[end - 1], Mark) or _punctuation(items[end - 1], scheme)):
+        end -= 1
+    moved = [
+        item for item in items[end:] if isinstance(item, Mark) and item.placeholder in placeholders
+    ]
+    if not moved or end == len(items):
+        return items
+    rest = [item for item in items[end:] if item not in moved]
+    return [*items[:end], *moved, *rest]
+
+
+def _punctuation(piece: str | Mark, scheme: Scheme) -> bool:
+    if isinstance(piece, Mark):
+        return False
+    text = piece.removesuffix("@@") if scheme is Scheme.BPE else piece.replace("▁", "")
+    return bool(text) and all(unicodedata.category(char).startswith("P") for char in text)
