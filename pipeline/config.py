@@ -43,6 +43,7 @@ class Config:
     compute_type: str = DecodingOptions.compute_type
     threads: int = DecodingOptions.inter_threads
     batch_tokens: int = DecodingOptions.max_batch_tokens
+    placeholders: str = "auto"
     cache: bool = True
     require_mt: bool = False
     tm_threshold: float = DEFAULT_TM_THRESHOLD
@@ -301,6 +302,12 @@ _SCHEMA: dict[str, _Setting] = {
     ),
     "mt.batch_tokens": _Setting(
         "batch_tokens", int, "Source tokens per batch.", _between(1, 1_000_000)
+    ),
+    "mt.placeholders": _Setting(
+        "placeholders",
+        str,
+        "Mask with placeholders: auto (as models check decided per package), always, never.",
+        _one_of(("auto", "always", "never")),
     ),
     "mt.cache": _Setting("cache", bool, "Keep machine translations in .pipeline/ to reuse."),
     "mt.require_mt": _Setting("require_mt", bool, "A missing model is an error (unattended jobs)."),

@@ -24,7 +24,8 @@ from pipeline.glossary.maintain import builtin_termbase, load_termbase
 from pipeline.glossary.match import Matcher
 from pipeline.languages import is_language_code
 from pipeline.layout import Layout
-from pipeline.mt.engine import DecodingOptions
+from pipeline.mt.cache import TranslationCache
+from pipeline.mt.engine import DecodingOptions, Engine, PlaceholderMode
 from pipeline.mt.packages import default_packages_dir
 from pipeline.segment import Level, SegmentationRules, load_rules
 
@@ -71,6 +72,7 @@ class Project:
     glossary_files: tuple[Path, ...]
     models_dir: Path
     decoding: DecodingOptions
+    placeholders: PlaceholderMode
     use_cache: bool
     require_mt: bool
     tm_threshold: float
@@ -96,6 +98,7 @@ class Project:
                 inter_threads=_pick(given.threads, config.threads),
                 max_batch_tokens=_pick(given.batch_tokens, config.batch_tokens),
             ),
+            placeholders=PlaceholderMode(config.placeholders),
             use_cache=_pick(given.cache, config.cache),
             require_mt=_pick(given.require_mt, config.require_mt),
             tm_threshold=_pick(given.tm_threshold, config.tm_threshold),
@@ -104,6 +107,17 @@ class Project:
     @property
     def root(self) -> Path:
         return self.config.root
+
+    def engine(self, cache: TranslationCache | None = None) -> Engine:
+        """The MT engine every command uses: the project's packages, decoding options,
+        placeholder mode and probe reports (``.pipeline/probes``)."""
+        return Engine(
+            self.models_dir,
+            self.decoding,
+            cache,
+            probe_dir=self.layout.probes,
+            placeholders=self.placeholders,
+        )
 
     @cached_property
     def rules(self) -> SegmentationRules:

@@ -210,7 +210,7 @@ def run_project(
     with nullcontext() if dry_run else project_lock(project.layout.lock):
         cache = _cache(project, dry_run)
         try:
-            engine = Engine(project.models_dir, project.decoding, cache)
+            engine = project.engine(cache)
             settings = RunSettings(
                 languages=project.languages,
                 level=project.level,

@@ -12,7 +12,7 @@ import pytest
 
 from pipeline.document import parse_document
 from pipeline.glossary.csvio import load_glossary
-from pipeline.glossary.enforce import ALIGNED, ENFORCED, INJECTED, find_terms
+from pipeline.glossary.enforce import ENFORCED, INJECTED, NEEDS_REVIEW, find_terms
 from pipeline.glossary.match import Matcher
 from pipeline.glossary.model import Concept, Term, Termbase
 from pipeline.mt.cache import TranslationCache
@@ -88,14 +88,16 @@ def test_a_dropped_term_is_written_into_the_source_and_retried(
     assert any("shown as plain text" in warning for warning in result.warnings)
 
 
-def test_when_injection_fails_too_the_term_is_aligned(dropper_dir: Path, matcher: Matcher) -> None:
+def test_when_injection_fails_too_the_term_needs_review(
+    dropper_dir: Path, matcher: Matcher
+) -> None:
     dropper = Engine(dropper_dir, DecodingOptions(), placeholders=PlaceholderMode.ALWAYS)
     [result] = translate_segments(
         dropper, segments("Julian Caspers leitet die Studie."), "de", "en", matcher=matcher
     )
-    assert statuses(result) == {"caspers": ALIGNED, "studie": ALIGNED}
+    assert statuses(result) == {"caspers": NEEDS_REVIEW, "studie": NEEDS_REVIEW}
     assert "Julian Caspers" in result.text and "study" in result.text
-    assert all(term.enforced for term in result.terms)
+    assert not any(term.enforced for term in result.terms)  # placed, not verified
 
 
 def test_cached_results_keep_their_notes_and_term_status(

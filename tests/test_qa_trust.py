@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from pipeline.cli import app
 from pipeline.glossary.csvio import load_glossary
-from pipeline.glossary.enforce import MISSING, applied_terms, find_terms
+from pipeline.glossary.enforce import MISSING, Placement, applied_terms, find_terms
 from pipeline.glossary.match import Matcher
 from pipeline.layout import Layout
 from pipeline.qa.checks import CHECKS, Context, check_pair, check_po_file, muted_checks
@@ -81,14 +81,28 @@ AGREE = [
 ]
 
 
-@pytest.mark.parametrize("repair", ["", "alignment", "retry"])
-def test_po_comment_check_and_report_say_the_same(repair: str) -> None:
+def _placements(numbers: frozenset[int]) -> list[Placement]:
+    """Every way the engine can report how it placed these placeholders."""
+    return [
+        Placement(),
+        Placement(shown=numbers),
+        Placement(prefixed=numbers),
+        Placement(aligned=numbers),
+    ]
+
+
+@pytest.mark.parametrize("how", ["copied", "shown", "prefixed", "aligned"])
+def test_po_comment_check_and_report_say_the_same(how: str) -> None:
     for source, final, language in AGREE:
         spans = find_terms(source, MATCHER, language)
         assert spans
         numbers = {span: number for number, span in enumerate(spans, start=1)}
         output = " ".join(f"⟦{n}⟧" for n in numbers.values())  # every placeholder came through
-        comment = applied_terms(spans, numbers, output, final, repair, set(numbers.values()))
+        placed = frozenset(numbers.values())
+        placement = dict(
+            zip(["copied", "shown", "prefixed", "aligned"], _placements(placed), strict=True)
+        )
+        comment = applied_terms(spans, numbers, output, final, placement[how])
         in_comment = {term.concept for term in comment if term.status == MISSING}
         context = Context(language, tuple(MATCHER.find(source)), MATCHER.termbase)
         findings = check_pair(source, final, context, [CHECKS["glossary"]])
@@ -102,8 +116,8 @@ def test_po_comment_check_and_report_say_the_same(repair: str) -> None:
 def test_a_term_the_output_lacks_is_missing_however_it_was_placed() -> None:
     spans = find_terms("Die KI hilft bei den Details.", MATCHER, "en")
     numbers = {spans[0]: 1}
-    for repair in ("", "alignment", "retry"):
-        (term,) = applied_terms(spans, numbers, "⟦1⟧ helps", "It helps with details.", repair, {1})
+    for placement in _placements(frozenset({1})):
+        (term,) = applied_terms(spans, numbers, "⟦1⟧ helps", "It helps with details.", placement)
         assert term.status == MISSING
 
 

@@ -31,7 +31,6 @@ from pipeline.cli.base import (
 )
 from pipeline.console import reports_errors, stderr, stdout
 from pipeline.errors import ExitCode, PipelineError
-from pipeline.mt.engine import Engine
 from pipeline.mt.translate import translate_segments
 from pipeline.po.reader import read_catalog
 from pipeline.po.status import review_status
@@ -285,7 +284,7 @@ def _check_fresh_mt(
         for path in project.releases(paths, warn_outside)
         for item in segment_release(path, project.level, project.rules, project.encoding).segments
     ]
-    engine = Engine(project.models_dir, project.decoding)
+    engine = project.engine()
     findings: list[tuple[str, Finding]] = []
     for language in project.languages:
         results = translate_segments(engine, segments, "de", language, matcher=project.matcher)

@@ -140,7 +140,7 @@ def translate(
     segments = [item for document in segmented for item in document.segments]
     cache = TranslationCache(resolved.layout.cache) if resolved.use_cache else None
     try:
-        engine = Engine(resolved.models_dir, resolved.decoding, cache)
+        engine = resolved.engine(cache)
         for target in resolved.languages:
             engine.route(source_language, target)  # fail before any work
         results = _translate_with_progress(

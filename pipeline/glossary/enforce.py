@@ -2,10 +2,15 @@
 
 Every matched term with a target in the output language becomes a placeholder that is
 restored as the preferred target term (its plural where the German was plural; the
-German surface for do-not-translate terms). If the model loses the placeholder, the
-engine translates the segment again with the target term written into the German text
-in its place, and as a last resort re-inserts the placeholder through attention
-alignment. :func:`applied_terms` records which of these happened for every term.
+German surface for do-not-translate terms). On a package that carries placeholders the
+model copies it; if the model loses it, the engine translates the segment again with the
+target term written into the German text in its place. On a package that cannot carry
+placeholders (most real ones) the target term is written into the source from the start
+(code-switching), or, where it does not come out, written into the output with
+``target_prefix`` so the model continues the sentence after it. Only the last resort,
+re-insertion through attention, leaves a term unverified: it *needs review*.
+:func:`applied_terms` records which of these happened for every term; ``enforced``
+means the term was verified in the model's output.
 
 The target is a :class:`~pipeline.mt.protect.TermText`: where it is restored, the article
 the model wrote before it is made to agree with it (``an MRI``, ``l'IRM``, the glossary's
@@ -22,16 +27,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from pipeline.glossary.match import Matcher, TermHit
 from pipeline.glossary.model import Concept, Termbase
-from pipeline.mt.protect import RepairStep, TermText
+from pipeline.mt.protect import TermText
 
 ENFORCED = "enforced"  # the placeholder came through
-INJECTED = "injected"  # the target term was written into the source of a retry
-ALIGNED = "aligned"  # placed through attention alignment after the model lost it
+INJECTED = "injected"  # the target term was written into the source, and came out
+PREFIXED = "prefixed"  # written into the output (target_prefix), the model went on after it
+NEEDS_REVIEW = "needs-review"  # put where attention points: not verified, a reviewer decides
 MISSING = "missing"  # not in the output
 PRESENT = "present"  # not protected (it overlaps markup) or its placeholder lost, but in the output
 NO_TERM = "no-term"  # the glossary has no term in this language: a hint only
@@ -154,7 +160,8 @@ class AppliedTerm:
 
     @property
     def enforced(self) -> bool:
-        return self.status in (ENFORCED, INJECTED, ALIGNED)
+        """Verified in the model's output (a term placed by attention is not)."""
+        return self.status in (ENFORCED, INJECTED, PREFIXED)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -189,17 +196,28 @@ def context_key(spans: Sequence[TermSpan], termbase: Termbase) -> str:
     return "\x1e".join(sorted({termbase.fingerprint(span.concept) for span in spans}))
 
 
+@dataclass(frozen=True)
+class Placement:
+    """How the engine got placeholders into an output, by placeholder number (read from
+    its notes, :meth:`pipeline.mt.engine.Translation.numbers_noted`; on a pivot, from
+    every leg)."""
+
+    shown: frozenset[int] = field(default_factory=frozenset)  # written as text, found again
+    prefixed: frozenset[int] = field(default_factory=frozenset)  # written with target_prefix
+    aligned: frozenset[int] = field(default_factory=frozenset)  # put where attention points
+
+
 def applied_terms(
     spans: Sequence[TermSpan],
     numbers: dict[TermSpan, int],
     output: str,
     final: str,
-    repair: RepairStep,
-    shown: set[int],
+    placement: Placement,
 ) -> tuple[AppliedTerm, ...]:
     """How each term fared: ``numbers`` maps masked terms to their placeholders, ``output``
     is the model output with placeholders, ``final`` the restored text. A term the final
-    text lacks (:meth:`TargetTerm.status`) is missing, however it was placed."""
+    text lacks (:meth:`TargetTerm.status`) is missing, however it was placed; one that
+    any leg placed by attention needs review."""
     results = []
     for span in spans:
         if span.target is None:
@@ -211,9 +229,11 @@ def applied_terms(
             status = MISSING
         elif number is None or output.count(f"⟦{number}⟧") != 1:
             status = PRESENT
-        elif repair == RepairStep.ALIGNMENT:
-            status = ALIGNED
-        elif repair == RepairStep.RETRY and number in shown:
+        elif number in placement.aligned:
+            status = NEEDS_REVIEW
+        elif number in placement.prefixed:
+            status = PREFIXED
+        elif number in placement.shown:
             status = INJECTED
         else:
             status = ENFORCED

@@ -66,6 +66,7 @@ class Plan:
     written: tuple[Written, ...]
     terms: dict[str, Findable]  # the removed placeholders that are terms: their leg term
     placeholders: tuple[str, ...]  # all of the masked text's placeholders, in order
+    masked: str  # the leg's input
 
 
 def plan_leg(
@@ -107,6 +108,7 @@ def plan_leg(
         tuple(written),
         {placeholder: form for placeholder, form in terms.items() if placeholder in removed},
         tuple(match.group() for match in PLACEHOLDER.finditer(masked)),
+        masked,
     )
 
 
@@ -173,6 +175,21 @@ def term_position(
 
 def _weight(row: Sequence[float], index: int) -> float:
     return row[index] if index < len(row) else 0.0
+
+
+def inside_the_sentence(masked: str) -> frozenset[str]:
+    """The placeholders of ``masked`` that come before its final punctuation: all but
+    those that end it (markup may close after a full stop: ``*Zitat.*``)."""
+    end = len(masked)
+    while end:
+        opening = masked.rfind("⟦", 0, end)
+        if masked[end - 1] == "⟧" and masked[opening + 1 : end - 1].isdigit():
+            end = opening
+        elif masked[end - 1].isspace():
+            end -= 1
+        else:
+            break
+    return frozenset(match.group() for match in PLACEHOLDER.finditer(masked, 0, end))
 
 
 def keep_before_final_punctuation(

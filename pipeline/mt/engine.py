@@ -39,7 +39,6 @@ from pipeline.mt.protect import (
     CopyKind,
     Findable,
     Masked,
-    RepairStep,
     Retry,
     Shown,
     Verbatim,
@@ -115,16 +114,6 @@ class Translation:
     route: str  # e.g. "de→en→fr"
     cached: bool = False
     warnings: tuple[str, ...] = field(default=())
-
-    @property
-    def repair(self) -> RepairStep:
-        """How lost placeholders were repaired. The engine's own notes are all that the
-        cache keeps of a translation, so the step is read back from the note it wrote."""
-        if any(ALIGNED in warning for warning in self.warnings):
-            return RepairStep.ALIGNMENT
-        if any(SHOWN_AS_TEXT in warning for warning in self.warnings):
-            return RepairStep.RETRY
-        return RepairStep.NONE
 
     def numbers_noted(self, note: str) -> frozenset[int]:
         """The placeholders that the engine's notes containing ``note`` name (e.g. those
@@ -557,7 +546,7 @@ class Engine:
             aligned, self._align_placeholders(model, [texts[i] for i in aligned]), strict=True
         ):
             outputs[index] = text
-            numbers = " ".join(sorted(_placeholders(texts[index])))
+            numbers = " ".join(PLACEHOLDER.sub(r"⟦\1⟧", p) for p in _in_order(texts[index]))
             warnings[index] = [f"{model.package.pair}: placeholders {numbers} {ALIGNED}"]
         return outputs, warnings
 
@@ -569,12 +558,14 @@ class Engine:
         sources = [model.encode(text) for text, _ in stripped]
         results, attentions, _ = self._decode_tokens(model, sources, None, attention=True)
         aligned = []
-        for source, (source_text, anchors), target, attention in zip(
-            sources, stripped, results, attentions, strict=True
+        for text, source, (source_text, anchors), target, attention in zip(
+            texts, sources, stripped, results, attentions, strict=True
         ):
             placed = place_by_attention(
                 source, target, attention, anchors, model.scheme, source_text
             )
+            inside = blind.inside_the_sentence(text)
+            placed = blind.keep_before_final_punctuation(placed, inside, model.scheme)
             aligned.append(_with_anchors(model.detokenise(placed), anchors))
         return aligned
 
@@ -617,6 +608,13 @@ class Engine:
                 model, plan, sources[index], targets[index], attentions[index]
             )
             outputs.append(text)
+            written = [w.placeholder for w in plan.written if w.placeholder in text]
+            written = [p for p in written if p not in placed_by_attention]
+            if written:
+                warnings.setdefault(index, []).append(
+                    f"{model.package.pair}: {' '.join(written)} {SHOWN_AS_TEXT}, found in the "
+                    "output"
+                )
             if placed_by_attention:
                 numbers = " ".join(placed_by_attention)
                 warnings.setdefault(index, []).append(
@@ -706,9 +704,8 @@ class Engine:
             items = place_by_attention(
                 source, target, attention, anchors, model.scheme, plan.source
             )
-            terms = {a.placeholder for a in anchors if a.placeholder in plan.terms}
-            terms |= {item.placeholder for item in lost if item.term}
-            items = blind.keep_before_final_punctuation(items, terms, model.scheme)
+            inside = blind.inside_the_sentence(plan.masked)
+            items = blind.keep_before_final_punctuation(items, inside, model.scheme)
         text, _ = blind.remask(model.detokenise(items), found)
         text = _with_placeholders(text, plan.placeholders)
         return text, sorted(anchor.placeholder for anchor in anchors)
@@ -943,6 +940,11 @@ def _split_by(batch: list[int], flags: Sequence[bool]) -> list[list[int]]:
     """``batch`` as the runs that want attention and those that do not."""
     groups = [[i for i in batch if flags[i]], [i for i in batch if not flags[i]]]
     return [group for group in groups if group]
+
+
+def _in_order(text: str) -> list[str]:
+    """The placeholders of ``text`` in order, each once."""
+    return list(dict.fromkeys(match.group() for match in PLACEHOLDER.finditer(text)))
 
 
 def _placeholders(text: str) -> Counter[str]:

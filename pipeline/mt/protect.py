@@ -37,14 +37,6 @@ PHONE = re.compile(
 )
 
 
-class RepairStep(StrEnum):
-    """How the engine got a translation's placeholders back."""
-
-    NONE = ""
-    RETRY = "retry"  # translated again with some placeholders shown as plain text
-    ALIGNMENT = "alignment"  # put back where the model's attention points
-
-
 class CopyKind(StrEnum):
     """Kinds of text a model may copy as written (measured by the probe, shown by the
     engine to packages that cannot carry placeholders)."""

@@ -6,10 +6,28 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from pipeline.document.model import CodeKind
-from pipeline.glossary.enforce import AppliedTerm, TermSpan, applied_terms, context_key, find_terms
+from pipeline.glossary.enforce import (
+    AppliedTerm,
+    Placement,
+    TermSpan,
+    applied_terms,
+    context_key,
+    find_terms,
+)
 from pipeline.glossary.match import Matcher
-from pipeline.mt.engine import Engine, Translation
-from pipeline.mt.protect import Masked, Retry, find_protected, mask, restore, retry_showing
+from pipeline.mt.engine import ALIGNED, PIVOT, PREFIXED, SHOWN_AS_TEXT, Engine, Translation
+from pipeline.mt.protect import (
+    CopyKind,
+    Findable,
+    Masked,
+    Retry,
+    Shown,
+    Verbatim,
+    find_protected,
+    mask,
+    restore,
+    retry_showing,
+)
 from pipeline.segment import Segment
 
 
@@ -30,15 +48,20 @@ class MaskedSegment:
     masked: Masked
     retry: Retry | None  # protected text shown as text (terms as their target), if needed
     term_numbers: dict[TermSpan, int] = field(default_factory=dict)
+    # What each placeholder but inline markup may be written as, per language of the route
+    shown: tuple[Shown, ...] = ()
 
 
-def mask_segment(segment: Segment, terms: Sequence[TermSpan] = ()) -> MaskedSegment:
+def mask_segment(
+    segment: Segment, terms: Sequence[TermSpan] = (), via: Sequence[TermSpan] = ()
+) -> MaskedSegment:
     """Inline codes, URLs, e-mails, phone numbers and glossary terms become placeholders.
 
     A term placeholder is restored as the term's target form. Terms that overlap markup
     or a URL are left to the model (and verified afterwards). Soft line breaks become
     plain spaces: the model sees one line, and the translated paragraph is not wrapped
-    like the German one.
+    like the German one. ``via`` are the same terms in the pivot language, so that on a
+    route through English the first leg can be given the English term.
     """
     text = segment.text
     code_spans = [(span.start, span.end) for span in segment.codes if not span.code.is_break]
@@ -76,7 +99,44 @@ def mask_segment(segment: Segment, terms: Sequence[TermSpan] = ()) -> MaskedSegm
         for number, span in enumerate(masked.spans, start=1)
         if span in shown_spans
     }
-    return MaskedSegment(masked, retry_showing(masked, shown), term_numbers)
+    literals = [
+        _shown_literal(number, masked.originals[number - 1])
+        for number, span in enumerate(masked.spans, start=1)
+        if span in set(text_spans)
+    ]
+    pivot_terms = {(term.start, term.end): term for term in via}
+    shown_terms = [
+        _shown_term(number, term, pivot_terms.get((term.start, term.end)))
+        for term, number in term_numbers.items()
+    ]
+    return MaskedSegment(
+        masked,
+        retry_showing(masked, shown),
+        term_numbers,
+        tuple(sorted(literals + shown_terms, key=lambda item: item.number)),
+    )
+
+
+def _shown_literal(number: int, text: str) -> Shown:
+    """A URL, e-mail address or phone number: itself in every language."""
+    if text.startswith(("http://", "https://", "ftp://", "www.")):
+        kind = CopyKind.URL
+    else:
+        kind = CopyKind.EMAIL if "@" in text else CopyKind.NUMBER
+    return Shown(number, kind, (("", Verbatim(text)),))
+
+
+def _shown_term(number: int, term: TermSpan, pivot: TermSpan | None) -> Shown:
+    """A glossary term: the target term for the last leg, the pivot language's term for
+    the first (a do-not-translate term is its German form everywhere)."""
+    if term.dnt:
+        return Shown(number, CopyKind.NAME, (("", Verbatim(term.target or term.surface)),))
+    forms: list[tuple[str, Findable]] = []
+    if term.expected is not None:
+        forms.append((term.expected.language, term.expected))
+    if pivot is not None and pivot.expected is not None:
+        forms.append((PIVOT, pivot.expected))
+    return Shown(number, CopyKind.TERM, tuple(forms))
 
 
 def translate_segments(
@@ -113,8 +173,11 @@ def _translations(
     cached_only: bool,
 ) -> list[SegmentTranslation | None]:
     terms = [find_terms(s.text, matcher, target) if matcher else () for s in segments]
+    pivoted = len(engine.route(source, target)) > 1
+    via = [find_terms(s.text, matcher, PIVOT) if matcher and pivoted else () for s in segments]
     prepared = [
-        mask_segment(segment, spans) for segment, spans in zip(segments, terms, strict=True)
+        mask_segment(segment, spans, pivot_spans)
+        for segment, spans, pivot_spans in zip(segments, terms, via, strict=True)
     ]
     texts = [item.masked.text for item in prepared]
     contexts = [context_key(spans, matcher.termbase) if matcher else "" for spans in terms]
@@ -122,15 +185,14 @@ def _translations(
     if cached_only:
         outputs = engine.cached(texts, source, target, contexts)
     else:
-        retries = [item.retry for item in prepared]
-        outputs = engine.translate(texts, source, target, progress, retries, contexts)
+        shown = [item.shown for item in prepared]
+        outputs = engine.translate(texts, source, target, progress, contexts=contexts, shown=shown)
     results: list[SegmentTranslation | None] = []
     for segment, spans, item, output in zip(segments, terms, prepared, outputs, strict=True):
         if output is None:
             results.append(None)
             continue
         restored = restore(item.masked, output.text, _sentence_case(item))
-        shown = {int(p[1:-1]) for p, _ in item.retry.shown} if item.retry else set()
         results.append(
             SegmentTranslation(
                 segment_id=segment.id,
@@ -141,11 +203,19 @@ def _translations(
                 cached=output.cached,
                 warnings=tuple(dict.fromkeys(output.warnings + restored.problems)),
                 terms=applied_terms(
-                    spans, item.term_numbers, output.text, restored.text, output.repair, shown
+                    spans, item.term_numbers, output.text, restored.text, _placement(output)
                 ),
             )
         )
     return results
+
+
+def _placement(output: Translation) -> Placement:
+    return Placement(
+        shown=output.numbers_noted(SHOWN_AS_TEXT),
+        prefixed=output.numbers_noted(PREFIXED),
+        aligned=output.numbers_noted(ALIGNED),
+    )
 
 
 def _sentence_case(item: MaskedSegment) -> set[int]:
