@@ -337,3 +337,35 @@ def test_extract_suggests_acronyms_with_expansions(tmp_path: Path) -> None:
     first = json.loads(result.stdout.splitlines()[0])
     assert first["term"] == "PZB" and first["kind"] == "acronym" and first["count"] == 2
     assert first["expansion"] == "Photonenzählende Bildrekonstruktion"
+
+
+# --- issue 15's classes on the shipped termbase (more in tests/test_glossary_classes.py) ---
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("Ein Sprecher der Deutschen Röntgengesellschaft lobte die Kassenärztlichen Vereinigungen.",
+      ["deutsche-roentgengesellschaft", "kassenaerztliche-vereinigung"]),
+     ("Fortschritte der interventionellen Radiologie und eines kontrastmittelverstärkten "
+      "Ultraschalls", ["interventionelle-radiologie", "kontrastmittelverstaerkter-ultraschall"]),
+     ("Die Kassenärztliche\nBundesvereinigung", ["kassenaerztliche-bundesvereinigung"]),
+     ("Deep-Learning in der diagnostischen und interventionellen Radiologie",
+      ["deep-learning", "diagnostische-radiologie", "interventionelle-radiologie"]),
+     ("Computer- und Magnetresonanztomographie",
+      ["computertomographie", "magnetresonanztomographie"])],
+)  # fmt: skip
+def test_declension_whitespace_hyphens_coordination(
+    matcher: Matcher, text: str, expected: list[str]
+) -> None:
+    hits = matcher.find(text)
+    assert [hit.concept for hit in hits] == expected
+    assert all(text[hit.start : hit.end] == hit.surface for hit in hits)
+
+
+def test_compound_hints_on_the_shipped_termbase(matcher: Matcher) -> None:
+    text = "Lebermetastasen und Wirbelkörperfrakturen"
+    assert matcher.find(text) == []
+    assert [(h.surface, h.concept, h.kind) for h in matcher.hints(text)] == [
+        ("Lebermetastasen", "metastase", "compound"),
+        ("Wirbelkörperfrakturen", "fraktur", "compound"),
+    ]

@@ -7,6 +7,21 @@ cell are separated by ``|``, the first is preferred; a variant may give its plur
 ``radiologist (pl. radiologists)``. ``gender_fr`` (``gender_es``, ``gender_it``, …) is the
 grammatical gender of the row's French terms, ``m`` or ``f`` (or empty: not given), one
 value for all variants or one per variant (``m|f``).
+
+German terms, two notations:
+
+- ``Röntgen(-)Thorax``: the hyphen may be left out. The term is ``Röntgen-Thorax`` and it
+  also matches the word written as one, ``Röntgenthorax`` (the next part in lower case).
+  Either every hyphen of the variant (plural included) is written ``(-)`` or none is. A
+  hyphen and a space are always the same to the matcher (``Deep-Learning`` = ``Deep
+  Learning``); only leaving the hyphen out needs ``(-)``.
+- column ``exclude``: contexts in which the German term is not this concept, separated by
+  ``|``. A context is words separated by spaces, one of them ``_`` for the term (any of
+  its forms), optionally followed by the letters the written term then ends with
+  (``_s``); ``#`` stands for any number; a word matches any inflected form of itself.
+  ``Wilhelm Conrad _|_s`` (the physicist Röntgen, „Röntgens Entdeckung“), ``# _`` (a city
+  after a postal code: „51109 Köln“), ``klinisch _`` („in der klinischen Praxis“). No
+  patterns beyond these, so matching stays linear.
 """
 
 from __future__ import annotations
@@ -15,7 +30,7 @@ import csv
 import io
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pipeline.errors import InputError
@@ -26,10 +41,12 @@ from pipeline.glossary.model import (
     GENDER_PREFIX,
     GENDERS,
     LANGUAGE_COLUMN,
+    OPTIONAL_HYPHEN,
     POS_VALUES,
     SOURCE_LANGUAGE,
     VARIANT_SEPARATOR,
     Concept,
+    Exclusion,
     Term,
     Termbase,
     split_variants,
@@ -136,7 +153,7 @@ def _check_header(path: Path, line: int, record: list[str]) -> tuple[str, ...]:
                 path=path,
                 where=f"line {line}, column {index + 1}",
                 fix="use id, a language code (de, en, …), dnt, case_sensitive, pos, note, "
-                "forbidden_<lang> or gender_<lang>",
+                "exclude, forbidden_<lang> or gender_<lang>",
             )
     return columns
 
@@ -222,6 +239,7 @@ def concepts_from_table(table: Table) -> tuple[Termbase, list[Problem]]:
             case_sensitive=_flag(row, "case_sensitive", concept_id, report),
             pos=row.cells.get("pos", "").strip(),
             note=row.cells.get("note", "").strip(),
+            exclude=_parse_exclusions(row, concept_id, report),
             origin=table.path,
             line=row.line,
         )
@@ -264,6 +282,15 @@ def _parse_cell(row: Row, language: str, concept_id: str, report: Reporter) -> t
                 concept_id,
             )
         term = Term.parse(variant)
+        if OPTIONAL_HYPHEN in variant and variant.replace(OPTIONAL_HYPHEN, "").count("-"):
+            report(
+                "error",
+                row,
+                f"{language} term {variant.strip()!r} writes some hyphens {OPTIONAL_HYPHEN} "
+                "and others -",
+                f"write every hyphen of the term {OPTIONAL_HYPHEN} (it may be left out) or none",
+                concept_id,
+            )
         if not _has_letter_or_digit(term.text) or (term.plural is not None and not term.plural):
             report(
                 "error",
@@ -275,6 +302,23 @@ def _parse_cell(row: Row, language: str, concept_id: str, report: Reporter) -> t
             continue
         terms.append(term)
     return tuple(terms)
+
+
+def _parse_exclusions(row: Row, concept_id: str, report: Reporter) -> tuple[Exclusion, ...]:
+    """The ``exclude`` cell: ``|``-separated contexts; a malformed one is an error."""
+    exclusions = []
+    for context in split_variants(row.cells.get("exclude", "")):
+        try:
+            exclusions.append(Exclusion.parse(context))
+        except ValueError as error:
+            report(
+                "error",
+                row,
+                f"exclude of {concept_id!r}: {error}",
+                "write words around _ for the term, e.g. 'Wilhelm Conrad _' or '# _'",
+                concept_id,
+            )
+    return tuple(exclusions)
 
 
 def _apply_genders(
@@ -313,8 +357,7 @@ def _apply_genders(
         return
     genders = values * len(variants) if len(values) == 1 else values
     terms[language] = tuple(
-        Term(term.text, term.plural, gender or None)
-        for term, gender in zip(variants, genders, strict=True)
+        replace(term, gender=gender or None) for term, gender in zip(variants, genders, strict=True)
     )
 
 
@@ -386,9 +429,13 @@ def termbase_columns(termbase: Termbase, columns: tuple[str, ...] = ()) -> tuple
         for lang in languages
         if any(t.gender for concept in termbase.concepts for t in concept.terms.get(lang, ()))
     ]
+    exclude = ["exclude"] if any(concept.exclude for concept in termbase.concepts) else []
     if not columns:
-        return ("id", *languages, "dnt", "case_sensitive", "pos", "note", *forbidden, *genders)
-    missing = [c for c in [*languages, *forbidden, *genders] if c not in columns]
+        return (
+            "id", *languages, "dnt", "case_sensitive", "pos", "note", *exclude, *forbidden,
+            *genders,
+        )  # fmt: skip
+    missing = [c for c in [*languages, *exclude, *forbidden, *genders] if c not in columns]
     return (*columns, *missing)
 
 
@@ -405,6 +452,8 @@ def concept_cells(concept: Concept, columns: tuple[str, ...]) -> list[str]:
             cells.append(concept.pos)
         elif column == "note":
             cells.append(concept.note)
+        elif column == "exclude":
+            cells.append(VARIANT_SEPARATOR.join(e.format() for e in concept.exclude))
         elif column.startswith(FORBIDDEN_PREFIX):
             cells.append(
                 VARIANT_SEPARATOR.join(concept.forbidden.get(column[len(FORBIDDEN_PREFIX) :], ()))

@@ -3,32 +3,79 @@
 Text and glossary terms go through the same normalisation: split into word and
 punctuation tokens, gender forms written as one word (Radiolog:innen, Radiolog*innen,
 Radiolog_innen, RadiologInnen → Radiologinnen), each word lower-cased and lemmatised with
-simplemma (Radiologen → radiologe, künstlicher → künstlich). One Aho-Corasick automaton
-over the token keys of every term then finds all terms in one pass; keys are separated
-by a character that never occurs in them, so a term only matches whole tokens (KI is not
-in Kiel). Hyphenated compounds are split into their parts, so KI-gestützte contains KI.
-Overlaps are resolved longest first. Case-sensitive concepts (acronyms, names) must
-also match the written case.
+simplemma (Radiologen → radiologe). One Aho-Corasick automaton over the token keys of
+every term then finds all terms in one pass; keys are separated by a character that never
+occurs in them, so a term only matches whole tokens (KI is not in Kiel). Overlaps are
+resolved longest first. Case-sensitive concepts (acronyms, names) must also match the
+written case, word by word (KI, not Ki; „der Deutschen Röntgengesellschaft“ is declined).
+
+The German classes the normalisation handles:
+
+- *Adjectives and participles* of a term (the words before its last one: „künstliche“,
+  „Kassenärztliche“, „kontrastmittelverstärkter“) match with any adjective ending
+  (-e, -en, -er, -es, -em): their key is the stem, in the terms and in the text alike.
+  simplemma alone reduces some endings and leaves others (scripts/compare_lemmatisers.py).
+- *Whitespace*: the words of a term may be separated by any spaces or one line break; the
+  hit reports the span as written.
+- *Hyphen and space*: a hyphen between two words is a word boundary like a space
+  (Deep-Learning = Deep Learning; KI-gestützte contains KI). Leaving the hyphen out
+  (Röntgenthorax) matches where the glossary writes the term ``Röntgen(-)Thorax``.
+- *Coordination*: „diagnostische und interventionelle Radiologie“ also contains the
+  concept of „diagnostische Radiologie“, „Computer- und Magnetresonanztomographie“ that of
+  „Computertomographie“: a hit of kind ``coordinated`` on the first conjunct.
+- *Senses*: a concept's ``exclude`` contexts (model.Exclusion) drop its hits there.
+- *Closed compounds* whose head is a concept („Lebermetastasen“ → Metastase) are
+  :meth:`Matcher.hints`, of kind ``compound``: shown to reviewers, never enforced.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from enum import StrEnum
 from functools import lru_cache
+from itertools import pairwise
 
 import ahocorasick
 import simplemma
 
-from pipeline.glossary.model import Concept, Term, Termbase
+from pipeline.glossary.model import NUMBER_SLOT, Concept, Exclusion, Term, Termbase, closed_form
 
 _TOKEN = re.compile(r"\w+(?:[:*]in(?:nen)?(?!\w))?|[^\w\s]")
 _GENDER_MARK = re.compile(r"[:*_](in(?:nen)?)$")
 _BINNEN_I = re.compile(r"(?<=[a-zäöüß])In(nen)?$")
 _SEPARATOR = "\x1f"
 _SPACED = "\x1e"  # marks punctuation that follows a space ("KI - Modell" is not "KI-Modell")
+_ADJECTIVE = "\x1d"  # starts the key of an adjective of a term: its stem, whatever the ending
+_NUMBER = "\x1c"  # an exclusion's "#": any number
 _GENITIVE = ("s", "es")
 _PLURAL_ENDINGS = ("innen", "en", "er", "e", "n", "s")
+ADJECTIVE_ENDINGS = ("em", "en", "er", "es", "e")
+# Endings of adjectives and participles written with a capital in a name („Deutsche“,
+# „Kassenärztliche“, „Medizinischer“): a capitalised word before a term's last word is an
+# adjective only if its stem ends so (or simplemma reduces it to the stem), not „Technologe“.
+_ADJECTIVE_SUFFIXES = ("lich", "isch", "ig", "ell", "al", "iv", "är", "ar", "bar", "los",
+                       "sam", "haft", "end", "ent", "ant", "ös", "frei", "t")  # fmt: skip
+_MIN_STEM = 3
+_HYPHENS = ("-", "‐")  # hyphen-minus, hyphen
+_CONJUNCTIONS = ("und", "oder", "sowie", "bzw")
+_MAX_CONJUNCTS = 8  # a coordination is followed back at most this far: linear time
+_MAX_TRUNCATED_HEAD = 64  # longest word whose shared head is looked for, letter by letter
+# Closed compounds: a head is a concept's single-word noun of at least _MIN_HEAD letters,
+# after a modifier of at least _MIN_MODIFIER letters (without its linking element) that is
+# not a verb prefix (Vorbild is no Bild, Ausstrahlung no Strahlung).
+_MIN_HEAD = 4
+_MIN_MODIFIER = 3
+_LINKING_ELEMENTS = ("ens", "es", "en", "er", "n", "s", "e")
+_PREFIXES = frozenset({"ab", "an", "auf", "aus", "be", "bei", "durch", "ein", "ent", "er", "ge",
+                       "gegen", "hinter", "miss", "mit", "nach", "über", "um", "un", "unter",
+                       "ur", "ver", "vor", "weg", "wider", "zer", "zu", "zurück"})  # fmt: skip
+
+
+class MatchKind(StrEnum):
+    TERM = "term"  # the term, in any of its forms
+    COORDINATED = "coordinated"  # a conjunct that shares the next term's head
+    COMPOUND = "compound"  # a closed compound whose head is the concept: a hint, not enforced
 
 
 @dataclass(frozen=True)
@@ -49,6 +96,7 @@ class TermHit:
     surface: str  # the text as written in the source
     term: str  # the German glossary term that matched
     plural: bool
+    kind: MatchKind = MatchKind.TERM
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -58,6 +106,7 @@ class TermHit:
             "surface": self.surface,
             "term": self.term,
             "plural": self.plural,
+            "kind": str(self.kind),
         }
 
 
@@ -100,11 +149,48 @@ def tokenize(text: str) -> list[Token]:
     return tokens
 
 
+def _is_word(token: Token) -> bool:
+    return token.surface[0].isalnum() or token.surface[0] == "_"
+
+
+def _joining_hyphen(tokens: list[Token], index: int) -> bool:
+    """A hyphen with a word right before and right after it (Deep-Learning, KI-gestützt)."""
+    token = tokens[index]
+    if token.surface not in _HYPHENS or index == 0 or index + 1 == len(tokens):
+        return False
+    before, after = tokens[index - 1], tokens[index + 1]
+    return (
+        before.end == token.start
+        and after.start == token.end
+        and _is_word(before)
+        and _is_word(after)
+    )
+
+
+def _pattern(keys: list[str]) -> str:
+    return _SEPARATOR + _SEPARATOR.join(keys) + _SEPARATOR
+
+
 @dataclass(frozen=True)
 class _Entry:
     concept: Concept
     term: Term
-    length: int  # in tokens
+    words: tuple[str, ...]  # the form's tokens as written, for case-sensitive concepts
+    singular_last: str  # last word of the singular and plural form, lower case
+    plural_last: str | None
+
+    @property
+    def length(self) -> int:  # in tokens
+        return len(self.words)
+
+
+@dataclass(frozen=True)
+class _Context:
+    """An Exclusion as token keys: None stands for any number."""
+
+    before: tuple[str | None, ...]
+    after: tuple[str | None, ...]
+    ending: str
 
 
 class Matcher:
@@ -112,24 +198,106 @@ class Matcher:
 
     def __init__(self, termbase: Termbase) -> None:
         self.termbase = termbase
+        self._keys: dict[str, str] = {}  # word as written → its key (adjectives: the stem)
+        self._adjectives = _adjective_stems(termbase)
         self._automaton = ahocorasick.Automaton()
         entries: dict[str, list[_Entry]] = {}
         for concept in termbase.concepts:
             for term in concept.source_terms:
-                for form in filter(None, (term.text, term.plural)):
-                    keys = [token.key for token in tokenize(form)]
-                    if not keys:
-                        continue
-                    pattern = _SEPARATOR + _SEPARATOR.join(keys) + _SEPARATOR
-                    bucket = entries.setdefault(pattern, [])
+                for entry, keys in self._entries(concept, term):
+                    bucket = entries.setdefault(_pattern(keys), [])
                     if not any(e.concept.id == concept.id for e in bucket):
-                        bucket.append(_Entry(concept, term, len(keys)))
-        for pattern, bucket in entries.items():
-            self._automaton.add_word(pattern, tuple(bucket))
+                        bucket.append(entry)
+        self._patterns = {pattern: tuple(bucket) for pattern, bucket in entries.items()}
+        for pattern, bucket in self._patterns.items():
+            self._automaton.add_word(pattern, bucket)
+        self._single = _single_words(self._patterns)
+        self._heads = _compound_heads(self._single)
+        self._longest_head = max(map(len, self._heads), default=0)
+        self._contexts = {
+            concept.id: tuple(self._context(exclusion) for exclusion in concept.exclude)
+            for concept in termbase.concepts
+            if concept.exclude
+        }
         self._empty = not entries
         self._found: dict[str, list[TermHit]] = {}
+        self._hints: dict[str, list[TermHit]] = {}
         if not self._empty:
             self._automaton.make_automaton()
+
+    def _entries(self, concept: Concept, term: Term) -> list[tuple[_Entry, list[str]]]:
+        """The term's written forms (singular, plural; closed where it may be written as
+        one word) as entries with their key sequences."""
+        pairs = [(term.text, term.plural)]
+        if term.closable:
+            pairs.append((closed_form(term.text), term.plural and closed_form(term.plural)))
+        found = []
+        for singular, plural in pairs:
+            singular_last = _last_word(singular)
+            plural_last = _last_word(plural) if plural else None
+            for form in filter(None, (singular, plural)):
+                tokens = self.tokens(form)
+                if tokens:
+                    words = tuple(token.surface for token in tokens)
+                    entry = _Entry(concept, term, words, singular_last, plural_last)
+                    found.append((entry, [token.key for token in tokens]))
+        return found
+
+    def _context(self, exclusion: Exclusion) -> _Context:
+        def keys(items: tuple[str, ...]) -> tuple[str | None, ...]:
+            return tuple(
+                None if item == NUMBER_SLOT else _context_key(token)
+                for item in items
+                for token in ([None] if item == NUMBER_SLOT else tokenize(item))
+            )
+
+        return _Context(keys(exclusion.before), keys(exclusion.after), exclusion.ending.lower())
+
+    # --- normalisation ------------------------------------------------------------------
+
+    def tokens(self, text: str) -> list[Token]:
+        """The tokens matching runs on: joining hyphens left out, adjectives of terms keyed
+        by their stem."""
+        tokens = tokenize(text)
+        kept = []
+        for index, token in enumerate(tokens):
+            if _joining_hyphen(tokens, index):
+                continue
+            if _is_word(token):
+                key = self._key(token)
+                if key != token.key:
+                    token = replace(token, key=key)
+            kept.append(token)
+        return kept
+
+    def key_of(self, text: str) -> str:
+        """What the matcher compares: the keys of ``text``'s tokens, separated by spaces."""
+        return " ".join(token.key for token in self.tokens(text))
+
+    def _key(self, token: Token) -> str:
+        key = self._keys.get(token.surface)
+        if key is None:
+            if len(self._keys) > 200_000:
+                self._keys.clear()
+            key = self._keys[token.surface] = self._adjective_key(token) or token.key
+        return key
+
+    def _adjective_key(self, token: Token) -> str | None:
+        """The stem of an adjective the termbase has, with any ending: kassenärztlichen →
+        kassenärztlich (simplemma leaves it), deutschen → deutsch."""
+        if not self._adjectives:
+            return None
+        lowered = token.surface.lower()
+        if lowered in self._adjectives:
+            return _ADJECTIVE + lowered
+        for ending in ADJECTIVE_ENDINGS:
+            if lowered.endswith(ending) and lowered[: -len(ending)] in self._adjectives:
+                return _ADJECTIVE + lowered[: -len(ending)]
+        if token.key in self._adjectives:
+            return _ADJECTIVE + token.key
+        return None
+
+    # --- finding ------------------------------------------------------------------------
 
     def find(self, text: str) -> list[TermHit]:
         """Every term in ``text``, longest first where they overlap, in text order."""
@@ -149,18 +317,169 @@ class Matcher:
         """Every term occurrence in ``text``, overlapping ones included."""
         if self._empty or not text:
             return []
-        tokens = tokenize(text)
+        tokens = self.tokens(text)
         stream, token_at_end = _stream(tokens)
         candidates: list[TermHit] = []
         for end, bucket in self._automaton.iter(stream):
             last = token_at_end[end]
             for entry in bucket:
                 first = last - entry.length + 1
-                hit = _hit(text, tokens[first : last + 1], entry)
+                hit = self._hit(text, tokens, first, entry)
                 if hit is not None:
                     candidates.append(hit)
+                    candidates.extend(self._coordinated(text, tokens, first, entry, hit))
                     break
+        candidates.extend(self._truncated(text, tokens))
         return candidates
+
+    def hints(self, text: str) -> list[TermHit]:
+        """Closed compounds whose head is a concept („Lebermetastasen“ → metastase), where
+        no term matched: hits of kind ``compound``, to show, never to enforce."""
+        if text not in self._hints:
+            if len(self._hints) > 50_000:
+                self._hints.clear()
+            self._hints[text] = self._compound_hints(text)
+        return list(self._hints[text])
+
+    def _hit(self, text: str, tokens: list[Token], first: int, entry: _Entry) -> TermHit | None:
+        span = tokens[first : first + entry.length]
+        if entry.concept.case_sensitive and not all(
+            _case_fits(token.surface, word) for token, word in zip(span, entry.words, strict=True)
+        ):
+            return None
+        if _blank_line_inside(text, span) or self._excluded(tokens, first, entry):
+            return None
+        start, end = span[0].start, span[-1].end
+        return TermHit(
+            entry.concept.id, start, end, text[start:end], entry.term.text, _is_plural(span, entry)
+        )
+
+    def _excluded(self, tokens: list[Token], first: int, entry: _Entry) -> bool:
+        """Whether one of the concept's exclude contexts surrounds the occurrence."""
+        last = first + entry.length - 1
+        for context in self._contexts.get(entry.concept.id, ()):
+            if context.ending and tokens[last].surface.lower() != (
+                entry.words[-1].lower() + context.ending
+            ):
+                continue
+            start = first - len(context.before)
+            if start < 0 or last + len(context.after) >= len(tokens):
+                continue
+            around = tokens[start:first] + tokens[last + 1 : last + 1 + len(context.after)]
+            wanted = context.before + context.after
+            if all(_context_fits(t, key) for t, key in zip(around, wanted, strict=True)):
+                return True
+        return False
+
+    def _coordinated(
+        self, text: str, tokens: list[Token], first: int, entry: _Entry, hit: TermHit
+    ) -> list[TermHit]:
+        """„diagnostische und interventionelle Radiologie“: the hit is the second term; the
+        words before the conjunction that complete its head to other terms are hits too."""
+        if entry.length < 2:
+            return []
+        shared = [token.key for token in tokens[first + 1 : first + entry.length]]
+        hits = []
+        position = first
+        for conjuncts in range(_MAX_CONJUNCTS):
+            word_index = _conjunct_before(tokens, position, comma=conjuncts > 0)
+            if word_index is None:
+                break
+            word = tokens[word_index]
+            bucket = self._patterns.get(_pattern([word.key, *shared]), ())
+            partner = next((e for e in bucket if _case_fits_entry(word, e)), None)
+            if partner is None:
+                break
+            hits.append(
+                TermHit(
+                    partner.concept.id,
+                    word.start,
+                    word.end,
+                    text[word.start : word.end],
+                    partner.term.text,
+                    hit.plural,
+                    MatchKind.COORDINATED,
+                )
+            )
+            position = word_index
+        return hits
+
+    def _truncated(self, text: str, tokens: list[Token]) -> list[TermHit]:
+        """„Computer- und Magnetresonanztomographie“: the truncated word and the head of
+        the full one form a term (Computertomographie; CT- und MRT-Untersuchung)."""
+        hits = []
+        for index in range(1, len(tokens) - 1):
+            hyphen, word = tokens[index], tokens[index - 1]
+            if hyphen.surface not in _HYPHENS or not _is_word(word) or word.end != hyphen.start:
+                continue
+            head = _shared_head(text, tokens, index + 1)
+            if head is None:
+                continue
+            entry = self._completed(word, *head)
+            if entry is not None:
+                start, end = word.start, hyphen.end
+                hits.append(
+                    TermHit(
+                        entry.concept.id,
+                        start,
+                        end,
+                        text[start:end],
+                        entry.term.text,
+                        False,
+                        MatchKind.COORDINATED,
+                    )
+                )
+        return hits
+
+    def _completed(self, word: Token, head: Token, second: Token | None) -> _Entry | None:
+        """The term that ``word`` forms with the head of the full compound, if any."""
+        lowered = word.surface.lower()
+        candidates = []
+        if second is not None:  # CT- und MRT-Untersuchung: CT-Untersuchung, Röntgenuntersuchung
+            candidates.extend(self._patterns.get(_pattern([word.key, second.key]), ()))
+            candidates.append(self._single.get(lowered + second.key))
+        elif len(head.key) <= _MAX_TRUNCATED_HEAD:
+            for cut in range(1, len(head.key) - _MIN_STEM + 1):
+                entry = self._single.get(lowered + head.key[cut:])
+                if entry is not None:
+                    candidates.append(entry)
+                    break
+        return next((e for e in candidates if e is not None and _case_fits_entry(word, e)), None)
+
+    def _compound_hints(self, text: str) -> list[TermHit]:
+        if not self._heads:
+            return []
+        covered = bytearray(len(text))
+        for hit in self.find(text):
+            covered[hit.start : hit.end] = b"\x01" * (hit.end - hit.start)
+        hints = []
+        for token in self.tokens(text):
+            if not token.surface[0].isupper() or covered[token.start]:
+                continue
+            entry = self._compound_head(token)
+            if entry is not None:
+                hints.append(
+                    TermHit(
+                        entry.concept.id,
+                        token.start,
+                        token.end,
+                        text[token.start : token.end],
+                        entry.term.text,
+                        _is_plural([token], entry),
+                        MatchKind.COMPOUND,
+                    )
+                )
+        return hints
+
+    def _compound_head(self, token: Token) -> _Entry | None:
+        """The concept that is the head of the closed compound ``token``, the longest one."""
+        for written in dict.fromkeys((token.surface.lower(), token.key)):
+            first_cut = max(_MIN_MODIFIER, len(written) - self._longest_head)
+            for cut in range(first_cut, len(written) - _MIN_HEAD + 1):
+                entry = self._heads.get(written[cut:])
+                if entry is not None and _is_modifier(written[:cut]):
+                    return entry
+        return None
 
 
 def _stream(tokens: list[Token]) -> tuple[str, dict[int, int]]:
@@ -177,30 +496,155 @@ def _stream(tokens: list[Token]) -> tuple[str, dict[int, int]]:
     return "".join(parts), token_at_end
 
 
-def _hit(text: str, tokens: list[Token], entry: _Entry) -> TermHit | None:
-    start, end = tokens[0].start, tokens[-1].end
-    surface = text[start:end]
-    if entry.concept.case_sensitive and not _same_case(surface, entry.term):
+def _last_word(form: str) -> str:
+    words = [token.surface for token in tokenize(form) if _is_word(token)]
+    return words[-1].lower() if words else ""
+
+
+def _adjective_stems(termbase: Termbase) -> frozenset[str]:
+    """Stems of the adjectives and participles in the termbase's German terms: the words
+    before a term's last word that end like an inflected adjective („künstliche“,
+    „Kassenärztliche“, „kontrastmittelverstärkter“)."""
+    stems = set()
+    for concept in termbase.concepts:
+        for term in concept.source_terms:
+            for form in filter(None, (term.text, term.plural)):
+                words = [token for token in tokenize(form) if _is_word(token)]
+                stems.update(filter(None, (_adjective_stem(word) for word in words[:-1])))
+    return frozenset(stems)
+
+
+def _adjective_stem(word: Token) -> str | None:
+    lowered = word.surface.lower()
+    ending = next((e for e in ADJECTIVE_ENDINGS if lowered.endswith(e)), None)
+    if ending is None or not lowered.isalpha():
         return None
-    return TermHit(
-        entry.concept.id, start, end, surface, entry.term.text, _is_plural(tokens, entry)
-    )
+    stem = lowered[: -len(ending)]
+    if len(stem) < _MIN_STEM:
+        return None
+    if word.surface[0].islower() or stem.endswith(_ADJECTIVE_SUFFIXES) or word.key == stem:
+        return stem
+    return None
 
 
-def _same_case(surface: str, term: Term) -> bool:
-    written = gender_neutral(surface)
-    return any(written.startswith(form) for form in filter(None, (term.text, term.plural)))
+def _single_words(patterns: dict[str, tuple[_Entry, ...]]) -> dict[str, _Entry]:
+    """Terms of one word by their key and their forms in lower case (Computertomographie)."""
+    single: dict[str, _Entry] = {}
+    for pattern, bucket in patterns.items():
+        key = pattern.strip(_SEPARATOR)
+        if _SEPARATOR in key:
+            continue
+        for entry in bucket:
+            for written in (key, entry.words[0].lower()):
+                single.setdefault(written, entry)
+    return single
+
+
+def _compound_heads(single: dict[str, _Entry]) -> dict[str, _Entry]:
+    """The one-word nouns that can be the head of a closed compound, in their inflected
+    forms: not names, acronyms or do-not-translate concepts."""
+    heads: dict[str, _Entry] = {}
+    for written, entry in single.items():
+        concept = entry.concept
+        if concept.dnt or concept.case_sensitive or concept.pos not in ("", "noun"):
+            continue
+        if not entry.words[0][:1].isupper() or len(written) < _MIN_HEAD:
+            continue
+        for ending in ("", "s", "es", "n", "en"):
+            heads.setdefault(written + ending, entry)
+    return heads
+
+
+def _is_modifier(modifier: str) -> bool:
+    """A compound's first part: letters, long enough without its linking element, no prefix."""
+    if not modifier.isalpha() or modifier in _PREFIXES:
+        return False
+    link = next((e for e in _LINKING_ELEMENTS if modifier.endswith(e)), "")
+    return len(modifier) - len(link) >= _MIN_MODIFIER
+
+
+def _conjunct_before(tokens: list[Token], position: int, comma: bool) -> int | None:
+    """The word before the conjunction (und, oder, sowie, bzw., or a comma after the first
+    conjunct) that precedes ``tokens[position]``, if there is one."""
+    index = position - 1
+    if index >= 1 and tokens[index].surface == "." and tokens[index - 1].surface == "bzw":
+        index -= 1
+    if index < 1:
+        return None
+    joint = tokens[index].surface
+    if joint.lower() in _CONJUNCTIONS or (comma and joint == ","):
+        return index - 1 if _is_word(tokens[index - 1]) else None
+    return None
+
+
+def _shared_head(text: str, tokens: list[Token], index: int) -> tuple[Token, Token | None] | None:
+    """After „Computer-“ (at ``index``: what follows the hyphen): the full word after the
+    conjunction (and the word joined to it by a hyphen: „MRT-Untersuchung“)."""
+    for _ in range(_MAX_CONJUNCTS):
+        if index + 1 >= len(tokens):
+            return None
+        joint = tokens[index].surface
+        if joint == "," and index + 2 < len(tokens) and tokens[index + 2].surface in _HYPHENS:
+            index += 3  # „Röntgen-, Computer- und …“: one more truncated word
+            continue
+        if joint.lower() not in _CONJUNCTIONS or not _is_word(tokens[index + 1]):
+            return None
+        head = tokens[index + 1]
+        second = tokens[index + 2] if index + 2 < len(tokens) else None
+        joined = (
+            second is not None and _is_word(second) and text[head.end : second.start] in _HYPHENS
+        )
+        return head, second if joined else None
+    return None
+
+
+def _case_fits(written: str, word: str) -> bool:
+    """Whether a word of a case-sensitive term is written as in the glossary: acronyms and
+    words with inner capitals as they are (KI, LLMs), other words with the same first
+    letter case and not in capitals (Deutschen for Deutsche, not deutschen or DEUTSCHEN)."""
+    if not word[:1].isalpha():
+        return True
+    if word[1:] != word[1:].lower():
+        return written.startswith(word)
+    if written[:1].isupper() != word[:1].isupper():
+        return False
+    return len(written) < 2 or not written.isupper()
+
+
+def _case_fits_entry(word: Token, entry: _Entry) -> bool:
+    return not entry.concept.case_sensitive or _case_fits(word.surface, entry.words[0])
+
+
+def _context_key(token: Token | None) -> str | None:
+    """How an exclusion word and a text word are compared: lemma, any adjective ending."""
+    if token is None:
+        return None
+    key = token.key
+    for ending in ADJECTIVE_ENDINGS:
+        if key.endswith(ending) and len(key) - len(ending) >= _MIN_STEM:
+            return key[: -len(ending)]
+    return key
+
+
+def _context_fits(token: Token, key: str | None) -> bool:
+    if key is None:
+        return token.surface.isdigit()
+    return _context_key(replace(token, key=word_key(token.surface))) == key
+
+
+def _blank_line_inside(text: str, span: list[Token]) -> bool:
+    """Whether the words of a term are separated by an empty line (two blocks, no term)."""
+    return any(text.count("\n", before.end, after.start) > 1 for before, after in pairwise(span))
 
 
 def _is_plural(tokens: list[Token], entry: _Entry) -> bool:
     """Whether the German head word is plural: the glossary's plural, or its ending."""
     last = tokens[-1].surface.lower()
-    if entry.term.plural:
-        plural = tokenize(entry.term.plural)[-1].surface.lower()
-        return last in (plural, plural + "n")
+    if entry.plural_last:
+        return last in (entry.plural_last, entry.plural_last + "n")
     if last.endswith("innen"):
         return True
-    singular = tokenize(entry.term.text)[-1].surface.lower()
+    singular = entry.singular_last
     if last == singular or any(last == singular + ending for ending in _GENITIVE):
         return False
     return (

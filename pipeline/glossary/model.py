@@ -5,18 +5,23 @@ name its plural (``radiologist (pl. radiologists)``), so enforcement can use the
 where the German source was plural, and its grammatical gender (``m``/``f``), so the
 article the model put before an enforced term can be made to agree with it. A
 do-not-translate (DNT) concept keeps its German form in every language.
+
+A German term may also be written as one word where the glossary says so: ``Röntgen(-)Thorax``
+is the term ``Röntgen-Thorax`` that also matches ``Röntgenthorax`` (see :meth:`Term.forms`).
+A concept can exclude contexts in which its German term means something else
+(:class:`Exclusion`: „Wilhelm Conrad Röntgen“ is not the X-ray).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
 SOURCE_LANGUAGE = "de"
-FIXED_COLUMNS = ("id", "dnt", "case_sensitive", "pos", "note")
+FIXED_COLUMNS = ("id", "dnt", "case_sensitive", "pos", "note", "exclude")
 GENDERS = ("m", "f")  # grammatical gender of a target term: masculine, feminine
 POS_VALUES = ("noun", "adj", "verb", "abbr", "name", "phrase", "title")
 LANGUAGE_COLUMN = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")
@@ -24,6 +29,9 @@ FORBIDDEN_PREFIX = "forbidden_"
 GENDER_PREFIX = "gender_"
 VARIANT_SEPARATOR = "|"
 _PLURAL = re.compile(r"^(?P<term>.*?)\s*\(pl\.\s*(?P<plural>[^()]*)\)$")
+OPTIONAL_HYPHEN = "(-)"  # in a German term: the hyphen may be left out, the parts written as one
+TERM_SLOT = "_"  # in an exclusion: the term itself
+NUMBER_SLOT = "#"  # in an exclusion: any number
 
 
 @dataclass(frozen=True)
@@ -33,20 +41,93 @@ class Term:
     text: str
     plural: str | None = None
     gender: str | None = None  # one of GENDERS (column gender_<lang>); None: not given
+    closable: bool = False  # its hyphens may be left out: Röntgen-Thorax = Röntgenthorax
 
     @classmethod
     def parse(cls, cell_variant: str) -> Term:
-        """``"radiologist (pl. radiologists)"`` → Term("radiologist", "radiologists")."""
-        match = _PLURAL.match(cell_variant.strip())
+        """``"radiologist (pl. radiologists)"`` → Term("radiologist", "radiologists");
+        ``"Röntgen(-)Thorax"`` → Term("Röntgen-Thorax", closable=True)."""
+        closable = OPTIONAL_HYPHEN in cell_variant
+        text = cell_variant.replace(OPTIONAL_HYPHEN, "-").strip()
+        match = _PLURAL.match(text)
         if match:
-            return cls(match.group("term").strip(), match.group("plural").strip())
-        return cls(cell_variant.strip())
+            return cls(match.group("term").strip(), match.group("plural").strip(), None, closable)
+        return cls(text, None, None, closable)
 
     def format(self) -> str:
-        return f"{self.text} (pl. {self.plural})" if self.plural else self.text
+        text = f"{self.text} (pl. {self.plural})" if self.plural else self.text
+        return text.replace("-", OPTIONAL_HYPHEN) if self.closable else text
+
+    def forms(self) -> tuple[str, ...]:
+        """Every written form the term matches in German: singular, plural, and where the
+        hyphens may be left out, both written as one word (Röntgenthorax)."""
+        written = tuple(filter(None, (self.text, self.plural)))
+        if not self.closable:
+            return written
+        return written + tuple(closed_form(form) for form in written)
 
     def form(self, plural: bool) -> str:
         return self.plural if plural and self.plural else self.text
+
+
+def closed_form(text: str) -> str:
+    """``Röntgen-Thorax`` → ``Röntgenthorax``: the hyphens left out, the next letter in
+    lower case unless the part is an acronym (CT keeps its case)."""
+    parts = text.split("-")
+    joined = parts[0]
+    for part in parts[1:]:
+        acronym = len(part) > 1 and part[:2].isupper()
+        joined += part if acronym else part[:1].lower() + part[1:]
+    return joined
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """A context in which a concept's German term means something else: words right
+    before and after the term (``Wilhelm Conrad _``, ``# _`` for a number before it) and
+    an ending the written term must have (``_s``: „Röntgens Entdeckung“).
+
+    Cell syntax (column ``exclude``, contexts separated by ``|``): words separated by
+    spaces, exactly one of them ``_`` (the term, in any of its forms), optionally followed
+    by letters the written term ends with (``_s``); ``#`` stands for any number. A word
+    matches any inflected form of itself (``klinisch _`` excludes „der klinischen Praxis“).
+    """
+
+    before: tuple[str, ...] = ()
+    after: tuple[str, ...] = ()
+    ending: str = ""
+
+    @classmethod
+    def parse(cls, context: str) -> Exclusion:
+        """``"Wilhelm Conrad _"`` → Exclusion(before=("Wilhelm", "Conrad")); a context that
+        is not of this form raises ValueError with the reason."""
+        items = context.split()
+        slots = [index for index, item in enumerate(items) if item.startswith(TERM_SLOT)]
+        if len(slots) != 1:
+            raise ValueError(f"{context.strip()!r} must contain the term {TERM_SLOT!r} once")
+        slot = slots[0]
+        ending = items[slot].removeprefix(TERM_SLOT)
+        if ending and not ending.isalpha():
+            raise ValueError(f"{items[slot]!r}: only letters may follow {TERM_SLOT!r}")
+        others = items[:slot] + items[slot + 1 :]
+        if not others and not ending:
+            raise ValueError(f"{context.strip()!r} would exclude every occurrence of the term")
+        for item in others:
+            if item != NUMBER_SLOT and not _is_context_word(item):
+                raise ValueError(
+                    f"{item!r} is not a word: use words, {NUMBER_SLOT!r} for a number and "
+                    f"{TERM_SLOT!r} for the term"
+                )
+        return cls(tuple(items[:slot]), tuple(items[slot + 1 :]), ending)
+
+    def format(self) -> str:
+        return " ".join([*self.before, TERM_SLOT + self.ending, *self.after])
+
+
+def _is_context_word(item: str) -> bool:
+    """Letters and digits, with inner dots, hyphens or apostrophes (Dr., Baden-Württemberg)."""
+    core = item.replace(".", "").replace("-", "").replace("'", "").replace("’", "")
+    return bool(core) and core.isalnum() and item[0].isalnum()
 
 
 def split_variants(cell: str) -> list[str]:
@@ -63,6 +144,7 @@ class Concept:
     case_sensitive: bool = False
     pos: str = ""
     note: str = ""
+    exclude: tuple[Exclusion, ...] = ()  # contexts where the German term is not this concept
     origin: Path | None = None  # the glossary file
     line: int = 0  # its line in that file
 
@@ -122,6 +204,8 @@ class Termbase:
         parts = [concept.id, str(concept.dnt), str(concept.case_sensitive)]
         for language in sorted(concept.terms):
             parts.append(language + "=" + "|".join(t.format() for t in concept.terms[language]))
+        if concept.exclude:  # only then: the fingerprints of other concepts stay as they were
+            parts.append("exclude=" + "|".join(e.format() for e in concept.exclude))
         return "\x1f".join(parts)
 
 
@@ -157,14 +241,4 @@ def combine(glossaries: Iterable[Termbase]) -> Termbase:
 def _with_source_terms(concept: Concept, terms: tuple[Term, ...]) -> Concept:
     updated = dict(concept.terms)
     updated[SOURCE_LANGUAGE] = terms
-    return Concept(
-        concept.id,
-        updated,
-        concept.forbidden,
-        concept.dnt,
-        concept.case_sensitive,
-        concept.pos,
-        concept.note,
-        concept.origin,
-        concept.line,
-    )
+    return replace(concept, terms=updated)
