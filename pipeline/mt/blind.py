@@ -51,10 +51,11 @@ class Written:
     """A placeholder shown to the model as text, and where that text is in its source."""
 
     placeholder: str
-    form: Findable
+    form: Findable  # what the output must contain (the leg's term, or the literal)
     term: bool
     start: int
     end: int
+    switched: bool = True  # the output's own text was written (a literal, a code-switched term)
 
 
 @dataclass(frozen=True)
@@ -69,38 +70,49 @@ class Plan:
     masked: str  # the leg's input
 
 
+_GLOSSARY_KINDS = (CopyKind.TERM, CopyKind.NAME)  # a term, or a name the glossary keeps
+
+
 def plan_leg(
-    masked: str,
-    shown: Sequence[Shown],
-    language: str,
-    copied: Collection[CopyKind],
-    code_switch: bool,
+    masked: str, shown: Sequence[Shown], source_language: str, language: str, code_switch: bool
 ) -> Plan:
-    """What the model reads for ``masked``: which placeholders are written as text
-    (literals of the kinds in ``copied``; terms when ``code_switch``) and which removed."""
-    forms: dict[int, Findable] = {}
+    """What the model reads for ``masked``.
+
+    Literals (URLs, e-mail addresses, phone numbers) are written as themselves; generic
+    models copy them, and the output is checked. A term is written in the leg's target
+    language when ``code_switch`` (the probe found such terms to survive), else in its
+    source language (the German words, or on a pivot's second leg the English term), so
+    the model translates an intact sentence and the output is checked for the term. What
+    has no text here (inline markup) is removed.
+    """
+    written_text: dict[int, str] = {}
+    wanted: dict[int, Findable] = {}
     terms: dict[str, Findable] = {}
     for item in shown:
         form = item.in_language(language)
         if form is None:
             continue
-        if item.kind is CopyKind.TERM:
-            terms[item.placeholder] = form
-            if code_switch:
-                forms[item.number] = form
-        elif item.kind in copied:
-            forms[item.number] = form
-    retry = retry_showing(Masked(masked, ()), {n: form.text for n, form in forms.items()})
+        wanted[item.number] = form
+        if item.kind not in _GLOSSARY_KINDS:
+            written_text[item.number] = form.text
+            continue
+        terms[item.placeholder] = form
+        own = form if code_switch else item.in_language(source_language)
+        if own is not None:
+            written_text[item.number] = own.text
+    retry = retry_showing(Masked(masked, ()), written_text)
     text = retry.text if retry else masked
     shown_here = {placeholder for placeholder, _ in retry.shown} if retry else set()
     source, anchors = strip_placeholders(text)
     written = []
-    for number, form in forms.items():
+    for number, shown_text in written_text.items():
         placeholder = f"⟦{number}⟧"
-        start = source.find(form.text)
+        start = source.find(shown_text)
         if placeholder in shown_here and start >= 0:
-            term = placeholder in terms
-            written.append(Written(placeholder, form, term, start, start + len(form.text)))
+            form = wanted[number]
+            switched = placeholder not in terms or code_switch
+            end = start + len(shown_text)
+            written.append(Written(placeholder, form, placeholder in terms, start, end, switched))
     removed = {anchor.placeholder for anchor in anchors}
     return Plan(
         source,

@@ -582,12 +582,10 @@ class Engine:
         attention, lost terms written with ``target_prefix``, attention as the last resort."""
         from pipeline.mt.probe import TermStrategy  # the probe imports this module
 
-        verdict = self.verdict(model.package)
-        code_switch = verdict.term_strategy is TermStrategy.CODE_SWITCH
-        copied = verdict.plain_text
-        language = model.package.to_code
+        code_switch = self.verdict(model.package).term_strategy is TermStrategy.CODE_SWITCH
+        package = model.package
         plans = [
-            blind.plan_leg(text, items, language, copied, code_switch)
+            blind.plan_leg(text, items, package.from_code, package.to_code, code_switch)
             for text, items in zip(texts, shown, strict=True)
         ]
         sources = [model.encode(plan.source) for plan in plans]
@@ -608,7 +606,7 @@ class Engine:
                 model, plan, sources[index], targets[index], attentions[index]
             )
             outputs.append(text)
-            written = [w.placeholder for w in plan.written if w.placeholder in text]
+            written = [w.placeholder for w in plan.written if w.switched and w.placeholder in text]
             written = [p for p in written if p not in placed_by_attention]
             if written:
                 warnings.setdefault(index, []).append(
@@ -672,9 +670,10 @@ class Engine:
             prefixes=[wanted[i][0] for i in order],
         )
         return {
-            index: (target, attention, wanted[index][1])
+            index: (_new_word_after(target, len(wanted[index][0]), model.scheme), attention,
+                    wanted[index][1])
             for index, target, attention in zip(order, results, attentions_again, strict=True)
-        }
+        }  # fmt: skip
 
     def _finish_leg(
         self,
@@ -822,6 +821,15 @@ class Engine:
                 weights = weights[1:] if weights is not None else None
             outputs.append((tokens, weights))
         return outputs
+
+
+def _new_word_after(tokens: list[str], prefix: int, scheme: Scheme) -> list[str]:
+    """``tokens`` with the piece after the prefix starting a word of its own: the model
+    may go on inside the term's last word ("Caspers" + "ince"), which would hide it."""
+    following = tokens[prefix] if prefix < len(tokens) else ""
+    if scheme is Scheme.SENTENCEPIECE and following[:1].isalnum():
+        return [*tokens[:prefix], "▁" + following, *tokens[prefix + 1 :]]
+    return tokens
 
 
 def _with_anchors(text: str, anchors: Sequence[Anchor]) -> str:

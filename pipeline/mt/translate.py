@@ -53,7 +53,10 @@ class MaskedSegment:
 
 
 def mask_segment(
-    segment: Segment, terms: Sequence[TermSpan] = (), via: Sequence[TermSpan] = ()
+    segment: Segment,
+    terms: Sequence[TermSpan] = (),
+    via: Sequence[TermSpan] = (),
+    source_language: str = "de",
 ) -> MaskedSegment:
     """Inline codes, URLs, e-mails, phone numbers and glossary terms become placeholders.
 
@@ -106,7 +109,7 @@ def mask_segment(
     ]
     pivot_terms = {(term.start, term.end): term for term in via}
     shown_terms = [
-        _shown_term(number, term, pivot_terms.get((term.start, term.end)))
+        _shown_term(number, term, pivot_terms.get((term.start, term.end)), source_language)
         for term, number in term_numbers.items()
     ]
     return MaskedSegment(
@@ -126,12 +129,13 @@ def _shown_literal(number: int, text: str) -> Shown:
     return Shown(number, kind, (("", Verbatim(text)),))
 
 
-def _shown_term(number: int, term: TermSpan, pivot: TermSpan | None) -> Shown:
-    """A glossary term: the target term for the last leg, the pivot language's term for
-    the first (a do-not-translate term is its German form everywhere)."""
+def _shown_term(number: int, term: TermSpan, pivot: TermSpan | None, source_language: str) -> Shown:
+    """A glossary term: as written in the source, the pivot language's term for a pivot's
+    first leg, the target term for the last (a do-not-translate term is its German form
+    everywhere)."""
     if term.dnt:
         return Shown(number, CopyKind.NAME, (("", Verbatim(term.target or term.surface)),))
-    forms: list[tuple[str, Findable]] = []
+    forms: list[tuple[str, Findable]] = [(source_language, Verbatim(term.surface))]
     if term.expected is not None:
         forms.append((term.expected.language, term.expected))
     if pivot is not None and pivot.expected is not None:
@@ -176,7 +180,7 @@ def _translations(
     pivoted = len(engine.route(source, target)) > 1
     via = [find_terms(s.text, matcher, PIVOT) if matcher and pivoted else () for s in segments]
     prepared = [
-        mask_segment(segment, spans, pivot_spans)
+        mask_segment(segment, spans, pivot_spans, source)
         for segment, spans, pivot_spans in zip(segments, terms, via, strict=True)
     ]
     texts = [item.masked.text for item in prepared]
