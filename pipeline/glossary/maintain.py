@@ -6,9 +6,10 @@ as it was, so glossary diffs stay reviewable.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
@@ -24,8 +25,15 @@ from pipeline.glossary.csvio import (
     read_table,
     read_text,
 )
-from pipeline.glossary.match import Matcher, tokenize
-from pipeline.glossary.model import SOURCE_LANGUAGE, Concept, Termbase, combine
+from pipeline.glossary.match import Matcher
+from pipeline.glossary.model import (
+    NUMBER_SLOT,
+    SOURCE_LANGUAGE,
+    Concept,
+    Exclusion,
+    Termbase,
+    combine,
+)
 from pipeline.glossary.tbx import import_tbx
 
 TABLE_SUFFIXES = {".csv", ".tsv", ".tab"}
@@ -69,6 +77,7 @@ def lint(
     else:
         termbase, problems = read_glossary(path)
     problems.extend(_conflicting_keys(termbase, path))
+    problems.extend(contradictions(termbase, path))
     if releases:
         problems.extend(_usage_problems(termbase, path, releases))
     return termbase, sorted(problems, key=lambda p: (p.line, p.severity != "error"))
@@ -78,9 +87,10 @@ def _conflicting_keys(termbase: Termbase, path: Path) -> list[Problem]:
     """German terms of two concepts that normalise alike: only one can ever match."""
     owner: dict[str, Concept] = {}
     problems = []
+    matcher = Matcher(Termbase(termbase.concepts))
     for concept in termbase.concepts:
         for term in concept.source_terms:
-            key = " ".join(token.key for token in tokenize(term.text))
+            key = matcher.key_of(term.text)
             other = owner.setdefault(key, concept)
             if other.id != concept.id and term.text.casefold() not in {
                 t.text.casefold() for t in other.source_terms
@@ -97,6 +107,203 @@ def _conflicting_keys(termbase: Termbase, path: Path) -> list[Problem]:
                     )
                 )
     return problems
+
+
+# Contradictions: entries that are each fine, but together make a correct translation fail
+# QA, or make a rule that never applies.
+
+# The QA checks that look at what a term itself is made of (numbers, units, markup, quotes,
+# spacing, repeated words): a preferred target term they flag is flagged in every
+# translation that uses it. The checks about whole sentences (length, capitals, final
+# punctuation, identical to the German) do not apply to a term.
+TERM_CHECKS = ("markup", "urls", "numbers", "units", "quotes", "double-space", "repetition")
+
+
+def contradictions(termbase: Termbase, path: Path) -> list[Problem]:
+    """Entries that contradict each other or QA (see the functions called here)."""
+    matcher = Matcher(Termbase(termbase.concepts))
+    return [
+        *_dnt_containing_translated(termbase, matcher, path),
+        *_forbidden_but_preferred(termbase, path),
+        *_preferred_flagged_by_qa(termbase, path),
+        *_exclusions_that_never_apply(termbase, matcher, path),
+    ]
+
+
+def _dnt_containing_translated(termbase: Termbase, matcher: Matcher, path: Path) -> list[Problem]:
+    """A do-not-translate term containing a translated name („Deutsche Röntgengesellschaft
+    e.V.“ kept, „Deutsche Röntgengesellschaft“ translated): the longer one wins, so a
+    translation that translates the name is reported as "changed". An error where the
+    kept term is the name with an addition (e.V., a city), a warning where the name stands
+    elsewhere in it (AOK Sachsen-Anhalt); generic nouns inside a name (Techniker
+    Krankenkasse) are no contradiction."""
+    problems = []
+    for concept in termbase.concepts:
+        if not concept.dnt:
+            continue
+        for term in concept.source_terms:
+            for hit in matcher.find_all(term.text):
+                inner = termbase.get(hit.concept)
+                if inner is None or inner.id == concept.id or not _is_translated_name(inner):
+                    continue
+                problems.append(
+                    Problem(
+                        "error" if hit.start == 0 else "warning",
+                        path,
+                        concept.line,
+                        f"do-not-translate {term.text!r} contains {hit.surface!r} of concept "
+                        f"{inner.id!r} (line {inner.line}), which is translated: a "
+                        "translation that translates it is reported as changed",
+                        f"give {concept.id!r} translations (en {inner.target('en') or '…'!r} "
+                        f"with the rest of the name) instead of dnt, or mark {inner.id!r} dnt",
+                        concept.id,
+                    )
+                )
+    return problems
+
+
+def _is_translated_name(concept: Concept) -> bool:
+    is_name = concept.case_sensitive or concept.pos == "name"
+    return is_name and not concept.dnt and len(concept.terms) > 1
+
+
+def _forbidden_but_preferred(termbase: Termbase, path: Path) -> list[Problem]:
+    """A forbidden term that is an allowed term of another concept, or a whole word of a
+    preferred one (QA looks for forbidden terms as words anywhere in the translation): a
+    translation that has both concepts right is reported as using the forbidden term."""
+    allowed: dict[tuple[str, str], Concept] = {}
+    for concept in termbase.concepts:
+        for language, terms in concept.terms.items():
+            for term in terms:
+                for form in filter(None, (term.text, term.plural)):
+                    allowed.setdefault((language, form.casefold()), concept)
+    problems = []
+    for concept in termbase.concepts:
+        for language, forbidden in concept.forbidden.items():
+            for banned in forbidden:
+                owner = allowed.get((language, banned.casefold()))
+                if owner is not None and owner.id != concept.id:
+                    problems.append(
+                        _forbidden_problem(concept, language, banned, owner, "is a term", path)
+                    )
+                    continue
+                containing = _preferred_containing(termbase, language, banned)
+                if containing is not None:
+                    problems.append(
+                        _forbidden_problem(concept, language, banned, containing, "is in", path)
+                    )
+    return problems
+
+
+def _preferred_containing(termbase: Termbase, language: str, banned: str) -> Concept | None:
+    """The first concept whose preferred ``language`` term has ``banned`` as whole words."""
+    pattern = re.compile(rf"(?<!\w){re.escape(banned.casefold())}(?!\w)")
+    for concept in termbase.concepts:
+        variants = concept.terms.get(language, ())
+        if variants and not concept.dnt and pattern.search(variants[0].text.casefold()):
+            return concept
+    return None
+
+
+def _forbidden_problem(
+    concept: Concept, language: str, banned: str, owner: Concept, relation: str, path: Path
+) -> Problem:
+    preferred = owner.target(language) or ""
+    where = "its own" if owner.id == concept.id else f"{owner.id!r}'s (line {owner.line})"
+    return Problem(
+        "error",
+        path,
+        concept.line,
+        f"forbidden {language} term {banned!r} of {concept.id!r} {relation} {where} "
+        f"{language} term {preferred!r}: a correct translation is reported as forbidden",
+        f"remove {banned!r} from forbidden_{language} of {concept.id!r}, or give "
+        f"{owner.id!r} another {language} term",
+        concept.id,
+    )
+
+
+def _preferred_flagged_by_qa(termbase: Termbase, path: Path) -> list[Problem]:
+    """Preferred target terms that a QA check (TERM_CHECKS) flags against the German term."""
+    from pipeline.qa.checks import CHECKS, Context  # QA builds on the glossary, not back
+
+    problems = []
+    for concept in termbase.concepts:
+        if concept.dnt or not concept.source_terms:
+            continue
+        german = concept.source_terms[0]
+        for language, variants in concept.terms.items():
+            if language == SOURCE_LANGUAGE:
+                continue
+            for plural in (False, True) if variants[0].plural and german.plural else (False,):
+                source, target = german.form(plural), variants[0].form(plural)
+                for check_id in TERM_CHECKS:
+                    found = CHECKS[check_id].problems(source, target, Context(language))
+                    if found:
+                        problems.append(
+                            Problem(
+                                "error",
+                                path,
+                                concept.line,
+                                f"QA check {check_id!r} flags the preferred {language} term "
+                                f"{target!r} of {concept.id!r} ({found[0]}): every translation "
+                                "that uses it fails",
+                                f"write the {language} term so that it passes (same numbers, "
+                                f"units and markup as {source!r}, the language's quotes, "
+                                "single spaces)",
+                                concept.id,
+                            )
+                        )
+    return problems
+
+
+def _exclusions_that_never_apply(termbase: Termbase, matcher: Matcher, path: Path) -> list[Problem]:
+    """An exclude context that cannot apply: a longer term of another concept covers it
+    (the longest match wins, so the exclusion is not needed), the concept still matches
+    where it is written out, or the term with the context's ending is no form it matches."""
+    problems: list[Problem] = []
+    if not any(concept.exclude for concept in termbase.concepts):
+        return problems
+    unexcluded = Matcher(Termbase(tuple(replace(c, exclude=()) for c in termbase.concepts)))
+    for concept in termbase.concepts:
+        for exclusion in concept.exclude:
+            term = concept.source_terms[0]
+            example = _example(exclusion, term.text)
+            start = example.index(term.text)
+            hits = matcher.find(example)
+            covering = [
+                hit for hit in hits if hit.start <= start and hit.end >= start + len(term.text)
+            ]
+            reason = ""
+            if covering and covering[0].concept != concept.id:
+                reason = f"concept {covering[0].concept!r} matches there instead (longest match)"
+            elif covering:
+                reason = "the concept still matches where the context is written out"
+            elif not any(
+                hit.concept == concept.id for hit in unexcluded.find(term.text + exclusion.ending)
+            ):
+                reason = "the term written so is not matched at all: nothing to exclude"
+            if reason:
+                problems.append(
+                    Problem(
+                        "warning",
+                        path,
+                        concept.line,
+                        f"exclude {exclusion.format()!r} of {concept.id!r} never applies: "
+                        f"{reason} ({example!r})",
+                        "remove the context, or write the words that surround the term",
+                        concept.id,
+                    )
+                )
+    return problems
+
+
+def _example(exclusion: Exclusion, term: str) -> str:
+    """The context written out around the term, with 12345 for a number."""
+
+    def words(items: tuple[str, ...]) -> list[str]:
+        return ["12345" if item == NUMBER_SLOT else item for item in items]
+
+    return " ".join([*words(exclusion.before), term + exclusion.ending, *words(exclusion.after)])
 
 
 def _usage_problems(
