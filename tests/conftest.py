@@ -69,6 +69,18 @@ def tiny_packages(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def blind_packages_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The blind de→en and en→fr packages (built like real ones: no placeholder symbols,
+    none in training), installed once (read-only for tests)."""
+    from pipeline.mt.packages import install_file
+
+    directory = tmp_path_factory.mktemp("blind-packages")
+    for name in ("translate-de_en-blind", "translate-en_fr-blind"):
+        install_file(DATA / "argos" / f"{name}.argosmodel", directory)
+    return directory
+
+
+@pytest.fixture(scope="session")
 def dropper_packages(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The de→en package trained to drop placeholders, installed once."""
     from pipeline.mt.packages import install_file
