@@ -28,6 +28,13 @@ says how many carry placeholders and which ones (⟦n⟧ standing for inline cod
 counts the other protected kinds (URLs, e-mail addresses, phone numbers, enforced
 glossary terms) and the numbers left to the model as text (dates, percentages).
 
+A second part (``--part protection``, also run by default) measures the engine on
+packages built like the real ones, which cannot carry placeholders (see
+benchmarks/mt_protection.py): the blind de→en and en→fr test packages, and with
+``--realistic FILE`` the random-weight package of realistic size, on real-prose segments
+with the radiology termbase. Goals: at most 1.3 decodes per segment and leg, the engine
+at most 1.25× the raw translate_batch floor, no leaked fragment.
+
 Timings are printed, never asserted.
 """
 
@@ -153,7 +160,72 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--segments", type=int, default=500)
     parser.add_argument("--package", type=Path, default=DEFAULT_PACKAGE)
+    parser.add_argument("--part", choices=("all", "throughput", "protection"), default="all")
+    parser.add_argument(
+        "--realistic", type=Path, help="also measure protection on this random-weight package"
+    )
+    parser.add_argument("--prose-segments", type=int, default=300)
     args = parser.parse_args()
+    if args.part in ("all", "throughput"):
+        throughput(args)
+    if args.part in ("all", "protection"):
+        protection(args)
+    return 0
+
+
+def protection(args: argparse.Namespace) -> None:
+    """Decodes per segment, terms verified, leaks and engine/floor on blind packages."""
+    from rich.console import Console
+    from rich.table import Table
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from mt_protection import measure, prose_segments
+
+    from pipeline.glossary.maintain import builtin_termbase, load_termbase
+    from pipeline.glossary.match import Matcher
+    from pipeline.mt.packages import install_file
+
+    console = Console(highlight=False, width=max(Console().width, 150))
+    scratch = Path(tempfile.mkdtemp(prefix="mt-protection-"))
+    blind = scratch / "blind"
+    for name in ("translate-de_en-blind", "translate-en_fr-blind"):
+        install_file(ROOT / "tests" / "data" / "argos" / f"{name}.argosmodel", blind)
+    runs = [("blind", blind, "en"), ("blind", blind, "fr")]
+    if args.realistic:
+        install_file(args.realistic, scratch / "realistic")
+        runs.append(("realistic (random weights)", scratch / "realistic", "en"))
+    matcher = Matcher(load_termbase([builtin_termbase()]))
+    segments, with_items = prose_segments(args.prose_segments, matcher)
+    table = Table(title="Packages without placeholders: real-prose segments, radiology termbase")
+    for column in ("packages", "route", "segments (with items)", "decodes/segment/leg",
+                   "terms verified", "needs review", "leaked", "engine s", "floor s",
+                   "engine/floor"):  # fmt: skip
+        table.add_column(column, justify="left" if column in ("packages", "route") else "right")
+    for name, directory, target in runs:
+        figures = measure(directory, segments, with_items, target)
+        share = figures.verified / figures.terms if figures.terms else 0.0
+        table.add_row(
+            name,
+            figures.route,
+            f"{figures.segments} ({figures.with_items})",
+            f"{figures.decodes_per_segment_leg:.2f}",
+            f"{figures.verified}/{figures.terms} ({share:.0%})",
+            str(figures.needs_review),
+            str(figures.leaked),
+            f"{figures.engine_seconds:.2f}",
+            f"{figures.floor_seconds:.2f}",
+            f"{figures.ratio:.2f}×",
+        )
+        console.print(
+            f"{name} {figures.route}: {figures.decodes_per_segment_leg:.2f} decodes per segment "
+            f"and leg (goal ≤ 1.3), engine/floor {figures.ratio:.2f}× (goal ≤ 1.25×), terms "
+            f"verified {share:.0%}, leaked fragments {figures.leaked} (goal 0)"
+        )
+    console.print(table)
+
+
+def throughput(args: argparse.Namespace) -> None:
+    """Argos translate() vs the raw floor vs the engine on one package."""
 
     scratch = Path(tempfile.mkdtemp(prefix="mt-bench-"))
     # Argos reads its settings at import time: point it at an empty, private data dir.
@@ -255,7 +327,6 @@ def main() -> int:
     console.print(f"warm cache returns the same text: {warm_texts == cold_texts}")
     same_best = sum(x == y for x, y in zip(argos_default, argos_best, strict=True))  # type: ignore[arg-type]
     console.print(f"identical outputs (a) vs (a'): {same_best}/{len(segments)}")
-    return 0
 
 
 if __name__ == "__main__":

@@ -1600,8 +1600,9 @@ def build_realistic_package(out: Path, tokenizer_package: Path, seed: int = 7) -
 
     Decoding cost is what a benchmark needs from it, so the output must end at a realistic
     length: a bias on ``</s>`` is tuned until outputs are about as long as their sources.
-    The tokenizer is the tiny package's SentencePiece model; the vocabulary is padded to
-    50 000 entries (the extra entries only ever appear in output).
+    The tokenizer is a committed package's SentencePiece model (the blind one: argos-train's
+    settings, no placeholder symbols); the vocabulary is padded to 50 000 entries (the
+    extra entries only ever appear in output).
     """
     work = Path(tempfile.mkdtemp(prefix="argos-realistic-"))
     try:
@@ -1795,7 +1796,9 @@ def main() -> None:
         print(f"wrote {args.splitter} ({args.splitter.stat().st_size} bytes)")
         return
     if args.realistic:
-        print(build_realistic_package(args.realistic, OUT_DIR / "translate-de_en-test.argosmodel"))
+        # argos-train's tokenizer settings (the blind package's), as real packages have
+        tokenizer = OUT_DIR / "translate-de_en-blind.argosmodel"
+        print(build_realistic_package(args.realistic, tokenizer))
         return
     if args.verify_argos:
         verify_with_argos(sorted(OUT_DIR.glob("*.argosmodel")))
