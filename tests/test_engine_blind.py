@@ -276,3 +276,32 @@ def test_translate_command_on_both_kinds(packages: Path, tmp_path: Path) -> None
     assert [r["route"] for r in records] == ["de→en", "de→en→fr"]
     for record in records:
         assert record["text"].count("**") == 2 and "⟦" not in record["text"]
+
+
+# --- characters the tokenizer changes ----------------------------------------------------
+
+
+def test_words_the_normaliser_changes_are_known_per_package(blind_packages_dir: Path) -> None:
+    engine = Engine(blind_packages_dir)
+    model = engine._model(("de", "en"))
+    words = engine._changed_words(model, "Die Fläche: 12 mm², die Dosis 2 µSv (¼ davon) …")
+    assert words == {"mm2": "mm²", "μSv": "µSv", "1⁄4": "¼", "...": "…"}
+    assert engine._changed_words(model, "Keine Sonderzeichen hier.") == {}
+    # a form the source has itself is ambiguous: "mm2" stays as the model wrote it
+    assert "mm2" not in engine._changed_words(model, "12 mm² oder 12 mm2")
+
+
+def test_changed_words_come_back_as_written(
+    blind_packages_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = Engine(blind_packages_dir)
+    model = engine._model(("de", "en"))
+    engine.verdict(model.package)  # probe with the real model first
+    output = model.encode("The area was 12 mm2, the dose 2 μSv ...")
+
+    def fake_run(model, batch, no_repeat, attention=False, prefixes=None):  # type: ignore[no-untyped-def]
+        return [(list(output), None) for _ in batch]
+
+    monkeypatch.setattr(engine, "_run_batch", fake_run)
+    [result] = engine.translate(["Die Fläche betrug 12 mm², die Dosis 2 µSv …"], "de", "en")
+    assert result.text == "The area was 12 mm², the dose 2 µSv …"

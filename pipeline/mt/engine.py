@@ -69,6 +69,8 @@ LEAKED_TOKEN = re.compile(
 _LEFT_OUT = "\x00"  # where strip_leaks took a fragment out
 _AROUND_LEFT_OUT = re.compile(rf"(\s*)(?:{_LEFT_OUT}\s*)*{_LEFT_OUT}(\s*)")
 _CLOSING_PUNCTUATION = frozenset(".,;:!?)]}»“”’%")
+_WORD_WITH = re.compile(r"[^\s⟦⟧]+")
+_EDGE_PUNCTUATION = "\"'„“”‚‘’»«()[]{},;:!?"
 SHOWN_AS_TEXT = "shown as plain text"
 ALIGNED = "re-inserted by attention alignment"
 PREFIXED = "written with target_prefix, the model continued the sentence after it"
@@ -483,10 +485,12 @@ class Engine:
         warnings: dict[int, list[str]] = {index: [] for index in range(len(texts))}
         for number, model in enumerate(legs):
             leg_progress = progress if number == len(legs) - 1 else None
+            changed = [self._changed_words(model, text) for text in current]
             if self.carries_placeholders(model.package):
                 current, notes = self._leg_with_placeholders(model, current, shown, leg_progress)
             else:
                 current, notes = self._leg_without_placeholders(model, current, shown, leg_progress)
+            current = [_map_back(text, words) for text, words in zip(current, changed, strict=True)]
             for index, leg_notes in notes.items():
                 warnings[index] += leg_notes
         for index, text in enumerate(texts):
@@ -495,6 +499,23 @@ class Engine:
                 current[index] = strip_leaks(current[index])
                 warnings[index].append(f"{LEAKS_REMOVED}: {' '.join(leaks)}")
         return current, {i: notes for i, notes in warnings.items() if notes}
+
+    def _changed_words(self, model: _LoadedModel, text: str) -> dict[str, str]:
+        """The words of ``text`` that the package's tokenizer changes (NFKC: ``mm²`` →
+        ``mm2``, ``µSv`` → ``μSv``, ``…`` → ``...``), as the model sees them → as written,
+        so they can be put back as written where the output has them unchanged."""
+        characters = set(self.verdict(model.package).protect)
+        if not characters or not characters.intersection(text):
+            return {}
+        written = {match.group().strip(_EDGE_PUNCTUATION) for match in _WORD_WITH.finditer(text)}
+        words: dict[str, str] = {}
+        for word in sorted(written):
+            if not characters.intersection(word) or PLACEHOLDER.search(word):
+                continue
+            seen = model.decode(model.encode(word))
+            if seen and seen != word and not leaked_fragments(seen) and seen not in written:
+                words[seen] = word  # a form the source also has itself would be ambiguous
+        return words
 
     def _model(self, pair: tuple[str, str]) -> _LoadedModel:
         if pair not in self._loaded:
@@ -821,6 +842,14 @@ class Engine:
                 weights = weights[1:] if weights is not None else None
             outputs.append((tokens, weights))
         return outputs
+
+
+def _map_back(output: str, words: dict[str, str]) -> str:
+    """``output`` with each changed word, as the model saw it, written as in the source."""
+    for seen, original in words.items():
+        pattern = re.compile(rf"(?<!\w){re.escape(seen)}(?!\w)")
+        output = pattern.sub(original.replace("\\", "\\\\"), output)
+    return output
 
 
 def _new_word_after(tokens: list[str], prefix: int, scheme: Scheme) -> list[str]:
