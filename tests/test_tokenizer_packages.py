@@ -244,7 +244,7 @@ TRANSLATIONS = {
             "The project “NeuroMap” runs from 2019–2022.",
         ),
         ("Die Dosis lag bei 4,5 μSv.", "The dose was 4,5 μSv."),
-        ("Die Dosis lag bei 4,5 µSv.", "The dose was 4,5 μSv."),  # NFKC: micro sign → μ
+        ("Die Dosis lag bei 4,5 µSv.", "The dose was 4,5 µSv."),  # NFKC gives μ; mapped back
     ],
 }
 
