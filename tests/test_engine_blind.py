@@ -305,3 +305,39 @@ def test_changed_words_come_back_as_written(
     monkeypatch.setattr(engine, "_run_batch", fake_run)
     [result] = engine.translate(["Die Fläche betrug 12 mm², die Dosis 2 µSv …"], "de", "en")
     assert result.text == "The area was 12 mm², the dose 2 µSv …"
+
+
+# --- markup around a span ------------------------------------------------------------------
+
+
+def test_markup_pairs_are_the_placeholders_around_words() -> None:
+    plan = blind.plan_leg("Lesen Sie ⟦1⟧den Bericht⟦2⟧ und ⟦3⟧ hier.", (), "de", "en", False)
+    assert blind.pairs(plan) == (blind.Pair("⟦1⟧", "⟦2⟧", "den Bericht"),)
+
+
+@pytest.mark.parametrize(
+    ("text", "translation", "wrapped"),
+    [
+        ("Read the report here.", "the report", "Read ⟦1⟧the report⟦2⟧ here."),
+        ("The report is out.", "the report.", "⟦1⟧The report⟦2⟧ is out."),  # case, full stop
+        ("Read the report and the report.", "the report", None),  # twice: not certain
+        ("Read the reports.", "the report", None),  # not a whole word
+        ("Read it.", "", None),
+    ],
+)
+def test_a_span_is_wrapped_where_its_own_translation_is(
+    text: str, translation: str, wrapped: str | None
+) -> None:
+    assert blind.wrap(text, blind.Pair("⟦1⟧", "⟦2⟧", "den Bericht"), translation) == wrapped
+
+
+def test_a_sentence_in_markup_keeps_its_markup_on_both_kinds(engine: Engine) -> None:
+    [result] = engine.translate(
+        ["⟦1⟧Das Symposium findet am 07.12.2025 in Frankfurt statt.⟦2⟧"], "de", "en"
+    )
+    expected = "⟦1⟧The symposium takes place on 07.12.2025 in Frankfurt.⟦2⟧"
+    if _blind(engine):  # found around the span's own translation, not by attention
+        assert result.text == expected
+        assert not any("attention" in warning for warning in result.warnings)
+    else:  # the trained model copies the placeholders, with a space of its own choosing
+        assert result.text.replace(". ⟦2⟧", ".⟦2⟧") == expected

@@ -23,9 +23,11 @@ goes); the engine runs the decodes.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from pipeline.mt.align import (
     Anchor,
@@ -42,6 +44,7 @@ from pipeline.mt.protect import (
     Findable,
     Masked,
     Shown,
+    Verbatim,
     retry_showing,
 )
 
@@ -122,6 +125,68 @@ def plan_leg(
         tuple(match.group() for match in PLACEHOLDER.finditer(masked)),
         masked,
     )
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Inline markup that opens and closes around a span (``**…**``, ``[…](url)``)."""
+
+    opening: str
+    closing: str
+    inner: str  # the source text between them
+
+
+def pairs(plan: Plan) -> tuple[Pair, ...]:
+    """The removed placeholders that enclose a span of words between them, as pairs."""
+    found = []
+    for first, second in pairwise(plan.anchors):
+        if first.before_word and not second.before_word and first.offset < second.offset:
+            inner = plan.source[first.offset : second.offset].strip()
+            if any(char.isalpha() for char in inner):
+                found.append(Pair(first.placeholder, second.placeholder, inner))
+    return tuple(found)
+
+
+def wrap(text: str, pair: Pair, translation: str) -> str | None:
+    """``text`` with ``pair`` around the one place where the span's own translation is
+    (as Argos's tags.py finds a tag's text); None if it is not there exactly once."""
+    wanted = translation.strip().rstrip(_SPAN_END).strip()
+    if not wanted:
+        return None
+    keep_end = pair.inner[-1:] if pair.inner[-1:] in _SPAN_END else ""
+    for candidate in dict.fromkeys(
+        (wanted, wanted[:1].lower() + wanted[1:], wanted[:1].upper() + wanted[1:])
+    ):
+        spans = [
+            span
+            for span in Verbatim(candidate).spans(text)
+            if _word_bounded(text, span) and not _inside_placeholder(text, span)
+        ]
+        if len(spans) == 1:
+            start, end = spans[0]
+            if keep_end and text[end : end + 1] == keep_end:
+                end += 1
+            return text[:start] + pair.opening + text[start:end] + pair.closing + text[end:]
+    return None
+
+
+_SPAN_END = ".;:,!?"
+
+
+def _word_bounded(text: str, span: tuple[int, int]) -> bool:
+    before = text[span[0] - 1 : span[0]]
+    after = text[span[1] : span[1] + 1]
+    return not (before.isalnum() or after.isalnum())
+
+
+def without(text: str, placeholders: Collection[str]) -> str:
+    """``text`` with these placeholders taken out (and the spaces they leave closed up)."""
+    for placeholder in placeholders:
+        text = text.replace(placeholder, "")
+    return _SPACES.sub(" ", text).strip()
+
+
+_SPACES = re.compile(r" {2,}")
 
 
 def missing(text: str, written: Sequence[Written]) -> list[Written]:

@@ -616,6 +616,7 @@ class Engine:
         )
         warnings = {index: [note] for index, note in notes.items()}
         prefixed = self._continue_after_terms(model, plans, sources, targets, attentions)
+        inner = self._translate_spans(model, [pair.inner for p in plans for pair in blind.pairs(p)])
         outputs = []
         for index, plan in enumerate(plans):
             if index in prefixed:
@@ -624,7 +625,7 @@ class Engine:
                     f"{model.package.pair}: term {prefixed[index][2]} {PREFIXED}"
                 )
             text, placed_by_attention = self._finish_leg(
-                model, plan, sources[index], targets[index], attentions[index]
+                model, plan, sources[index], targets[index], attentions[index], inner
             )
             outputs.append(text)
             written = [w.placeholder for w in plan.written if w.switched and w.placeholder in text]
@@ -696,6 +697,14 @@ class Engine:
             for index, target, attention in zip(order, results, attentions_again, strict=True)
         }  # fmt: skip
 
+    def _translate_spans(self, model: _LoadedModel, texts: list[str]) -> dict[str, str]:
+        """Each of ``texts`` (spans inside markup) translated on its own, once."""
+        unique = list(dict.fromkeys(texts))
+        if not unique:
+            return {}
+        outputs, _, _ = self._decode_tokens(model, [model.encode(text) for text in unique], None)
+        return {text: model.decode(output) for text, output in zip(unique, outputs, strict=True)}
+
     def _finish_leg(
         self,
         model: _LoadedModel,
@@ -703,8 +712,13 @@ class Engine:
         source: list[str],
         target: list[str],
         attention: Any,
+        inner: dict[str, str],
     ) -> tuple[str, list[str]]:
-        """The leg's output with every placeholder back, and those placed by attention."""
+        """The leg's output with every placeholder back, and those placed by attention.
+
+        Markup around a span goes around the span's own translation where the output has
+        it exactly once; elsewhere, like everything else removed, where attention points.
+        """
         text = model.decode(target)
         lost = blind.missing(text, plan.written)
         prefixed_terms = {
@@ -726,9 +740,17 @@ class Engine:
             )
             inside = blind.inside_the_sentence(plan.masked)
             items = blind.keep_before_final_punctuation(items, inside, model.scheme)
-        text, _ = blind.remask(model.detokenise(items), found)
+        text = model.detokenise(items)
+        by_span = set()
+        for pair in blind.pairs(plan):
+            wrapped = blind.wrap(blind.without(text, (pair.opening, pair.closing)), pair,
+                                 inner.get(pair.inner, ""))  # fmt: skip
+            if wrapped is not None:
+                text = wrapped
+                by_span |= {pair.opening, pair.closing}
+        text, _ = blind.remask(text, found)
         text = _with_placeholders(text, plan.placeholders)
-        return text, sorted(anchor.placeholder for anchor in anchors)
+        return text, sorted(a.placeholder for a in anchors if a.placeholder not in by_span)
 
     # -- decoding ---------------------------------------------------------------------
 
