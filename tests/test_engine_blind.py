@@ -341,3 +341,37 @@ def test_a_sentence_in_markup_keeps_its_markup_on_both_kinds(engine: Engine) -> 
         assert not any("attention" in warning for warning in result.warnings)
     else:  # the trained model copies the placeholders, with a space of its own choosing
         assert result.text.replace(". ⟦2⟧", ".⟦2⟧") == expected
+
+
+# --- batching and the cache on both kinds --------------------------------------------------
+
+
+def test_batching_changes_nothing_on_both_kinds(engine: Engine) -> None:
+    # The last of MASKED is beyond what the trained model knows: its output is noise, and
+    # noise from int8 decoding may depend on what else is in the batch.
+    texts = MASKED[:3]
+    together = [result.text for result in engine.translate(texts, "de", "fr")]
+    one_by_one = [engine.translate([text], "de", "fr")[0].text for text in texts]
+    assert together == one_by_one
+
+
+def test_cached_results_keep_their_text_notes_and_term_status(
+    packages: Path, matcher: Matcher, tmp_path: Path
+) -> None:
+    from pipeline.mt.cache import TranslationCache
+
+    texts = segments(*PARAGRAPHS)
+    with TranslationCache(tmp_path / "cache.sqlite3") as cache:
+        first = translate_segments(
+            Engine(packages, cache=cache), texts, "de", "fr", matcher=matcher
+        )
+        again = translate_segments(
+            Engine(packages, cache=cache), texts, "de", "fr", matcher=matcher
+        )
+        forced = Engine(packages, cache=cache, placeholders=PlaceholderMode.NEVER)
+        other_mode = forced.cached([t.text for t in texts], "de", "fr")
+    assert all(result.cached for result in again) and not any(r.cached for r in first)
+    assert [(r.text, r.warnings, r.terms) for r in again] == [
+        (r.text, r.warnings, r.terms) for r in first
+    ]
+    assert other_mode == [None] * len(texts)  # another placeholder mode never reuses them

@@ -14,6 +14,7 @@ import json
 import re
 import shlex
 import time
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import asdict, dataclass, field
@@ -587,7 +588,8 @@ class Engine:
             )
             inside = blind.inside_the_sentence(text)
             placed = blind.keep_before_final_punctuation(placed, inside, model.scheme)
-            aligned.append(_with_anchors(model.detokenise(placed), anchors))
+            placeholders = [anchor.placeholder for anchor in anchors]
+            aligned.append(_with_placeholders(model.detokenise(placed), placeholders, inside))
         return aligned
 
     # -- packages that do not ---------------------------------------------------------
@@ -749,7 +751,7 @@ class Engine:
                 text = wrapped
                 by_span |= {pair.opening, pair.closing}
         text, _ = blind.remask(text, found)
-        text = _with_placeholders(text, plan.placeholders)
+        text = _with_placeholders(text, plan.placeholders, blind.inside_the_sentence(plan.masked))
         return text, sorted(a.placeholder for a in anchors if a.placeholder not in by_span)
 
     # -- decoding ---------------------------------------------------------------------
@@ -883,14 +885,10 @@ def _new_word_after(tokens: list[str], prefix: int, scheme: Scheme) -> list[str]
     return tokens
 
 
-def _with_anchors(text: str, anchors: Sequence[Anchor]) -> str:
-    """Drop placeholders the model made up or repeated; append any that found no place."""
-    return _with_placeholders(text, [anchor.placeholder for anchor in anchors])
-
-
-def _with_placeholders(text: str, placeholders: Sequence[str]) -> str:
+def _with_placeholders(text: str, placeholders: Sequence[str], inside: Collection[str] = ()) -> str:
     """``text`` with each of ``placeholders`` exactly once: made-up or repeated ones
-    dropped, any that found no place appended."""
+    dropped, any that found no place appended (before the final punctuation if the source
+    had them ``inside`` the sentence)."""
     expected = set(placeholders)
     seen: set[str] = set()
 
@@ -904,7 +902,16 @@ def _with_placeholders(text: str, placeholders: Sequence[str]) -> str:
     text = PLACEHOLDER.sub(keep_first_expected, text)
     text = strip_leaks(text, only=("⟦", "⟧"))
     missing = [placeholder for placeholder in placeholders if placeholder not in text]
-    return " ".join([text, *missing]).strip() if missing else text
+    if not missing:
+        return text
+    body = text.rstrip()
+    end = len(body)
+    while end and unicodedata.category(body[end - 1]).startswith("P") and body[end - 1] != "⟧":
+        end -= 1
+    before = [p for p in missing if p in inside]
+    after = [p for p in missing if p not in inside]
+    body = " ".join([body[:end].rstrip(), *before]).strip() + body[end:]
+    return " ".join([body, *after]).strip()
 
 
 def _broken(output: str, source: str) -> bool:
