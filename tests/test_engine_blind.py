@@ -375,3 +375,19 @@ def test_cached_results_keep_their_text_notes_and_term_status(
         (r.text, r.warnings, r.terms) for r in first
     ]
     assert other_mode == [None] * len(texts)  # another placeholder mode never reuses them
+
+
+def test_a_pair_that_attention_reversed_closes_the_word_it_opens() -> None:
+    pair = blind.Pair("⟦1⟧", "⟦2⟧", "Pressestelle")
+    reversed_items: list[str | Mark] = [
+        "▁The", Mark("⟦2⟧", False), "▁press", Mark("⟦1⟧", True), "▁off", "ice", "▁says", ".",
+    ]  # fmt: skip
+    fixed = blind.keep_pairs_in_order(reversed_items, [pair], Scheme.SENTENCEPIECE)
+    assert fixed == ["▁The", "▁press", Mark("⟦1⟧", True), "▁off", "ice", Mark("⟦2⟧", False),
+                     "▁says", "."]  # fmt: skip
+    bpe: list[str | Mark] = [Mark("⟦2⟧", False), Mark("⟦1⟧", True), "Radi@@", "ology", "."]
+    assert blind.keep_pairs_in_order(bpe, [pair], Scheme.BPE) == [
+        Mark("⟦1⟧", True), "Radi@@", "ology", Mark("⟦2⟧", False), ".",
+    ]  # fmt: skip
+    in_order = ["▁The", Mark("⟦1⟧", True), "▁press", Mark("⟦2⟧", False)]
+    assert blind.keep_pairs_in_order(in_order, [pair], Scheme.SENTENCEPIECE) == in_order

@@ -138,10 +138,15 @@ class Pair:
 
 def pairs(plan: Plan) -> tuple[Pair, ...]:
     """The removed placeholders that enclose a span of words between them, as pairs."""
+    return pairs_of(plan.source, plan.anchors)
+
+
+def pairs_of(source: str, anchors: Sequence[Anchor]) -> tuple[Pair, ...]:
+    """Consecutive anchors that open and close around words of ``source`` (stripped)."""
     found = []
-    for first, second in pairwise(plan.anchors):
+    for first, second in pairwise(anchors):
         if first.before_word and not second.before_word and first.offset < second.offset:
-            inner = plan.source[first.offset : second.offset].strip()
+            inner = source[first.offset : second.offset].strip()
             if any(char.isalpha() for char in inner):
                 found.append(Pair(first.placeholder, second.placeholder, inner))
     return tuple(found)
@@ -267,6 +272,45 @@ def inside_the_sentence(masked: str) -> frozenset[str]:
         else:
             break
     return frozenset(match.group() for match in PLACEHOLDER.finditer(masked, 0, end))
+
+
+def keep_pairs_in_order(
+    items: list[str | Mark], pairs: Sequence[Pair], scheme: Scheme
+) -> list[str | Mark]:
+    """``items`` with each pair's closing mark after its opening one: where attention put
+    it before, it closes the word the opening mark opens instead."""
+    items = list(items)
+    for pair in pairs:
+        where = {item.placeholder: i for i, item in enumerate(items) if isinstance(item, Mark)}
+        opening, closing = where.get(pair.opening), where.get(pair.closing)
+        if opening is None or closing is None or closing > opening:
+            continue
+        mark = items.pop(closing)
+        items.insert(_end_of_next_word(items, opening, scheme) + 1, mark)
+    return items
+
+
+def _end_of_next_word(items: Sequence[str | Mark], mark: int, scheme: Scheme) -> int:
+    """The index of the last piece of the word that follows ``items[mark]``."""
+    index = mark
+    while index + 1 < len(items) and isinstance(items[index + 1], Mark):
+        index += 1
+    if index + 1 >= len(items):
+        return index
+    index += 1
+    while index + 1 < len(items):
+        piece, following = items[index], items[index + 1]
+        if isinstance(following, Mark):
+            break
+        joined = (
+            str(piece).endswith("@@")
+            if scheme is Scheme.BPE
+            else not following.startswith("▁") and not _punctuation(following, scheme)
+        )
+        if not joined:
+            break
+        index += 1
+    return index
 
 
 def keep_before_final_punctuation(

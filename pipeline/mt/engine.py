@@ -586,6 +586,8 @@ class Engine:
             placed = place_by_attention(
                 source, target, attention, anchors, model.scheme, source_text
             )
+            pairs = blind.pairs_of(source_text, anchors)
+            placed = blind.keep_pairs_in_order(placed, pairs, model.scheme)
             inside = blind.inside_the_sentence(text)
             placed = blind.keep_before_final_punctuation(placed, inside, model.scheme)
             placeholders = [anchor.placeholder for anchor in anchors]
@@ -740,6 +742,7 @@ class Engine:
             items = place_by_attention(
                 source, target, attention, anchors, model.scheme, plan.source
             )
+            items = blind.keep_pairs_in_order(items, blind.pairs(plan), model.scheme)
             inside = blind.inside_the_sentence(plan.masked)
             items = blind.keep_before_final_punctuation(items, inside, model.scheme)
         text = model.detokenise(items)
