@@ -392,24 +392,38 @@ def extract_command(
     glossary: GlossaryOption = None,
     project: ProjectOption = Path("."),
     limit: Annotated[int, typer.Option(min=1, help="How many candidates.")] = 30,
+    include_known: Annotated[
+        bool, typer.Option("--known", help="Also list terms the glossary has, marked.")
+    ] = False,
     as_json: JsonLinesOption = False,
 ) -> None:
-    """Suggest terms the glossary lacks: acronyms with expansions, noun compounds.
+    """Suggest terms the glossary lacks, in base form, ranked by termhood.
+
+    Kinds: acronym (with its expansion), compound, multiword, noun. Termhood: how much
+    more frequent the term is in these releases than in general German (wordfreq).
 
     Example: pipeline glossary extract releases/*.md
     """
     matcher = Matcher(_termbase(project, glossary))
     texts = [s.text for _, segments in _release_segments(project, files) for s in segments]
-    candidates = extract(texts, matcher, limit)
+    candidates = extract(texts, matcher, limit, include_known)
     if as_json:
         for candidate in candidates:
             print_json_line(candidate.as_dict())
         return
-    table = Table(title="Candidate terms")
-    for column in ("term", "kind", "count", "expansion", "example"):
+    table = Table(title="Candidate terms, highest termhood first")
+    for column in ("term", "kind", "count", "termhood", "expansion", "known", "example"):
         table.add_column(column, overflow="fold")
     for c in candidates:
-        table.add_row(c.term, c.kind, str(c.count), c.expansion, c.example)
+        table.add_row(
+            escape(c.term),
+            str(c.kind),
+            str(c.count),
+            f"{c.termhood:.1f}",
+            escape(c.expansion),
+            escape(c.known),
+            escape(c.example),
+        )
     stdout.print(table)
 
 
