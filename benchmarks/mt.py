@@ -134,7 +134,8 @@ def best_floor(ctranslate2, model: Path, tokens: list[list[str]], options) -> tu
     for inter, intra in ((1, 2), (2, 1), (1, 1)):
         translator = ctranslate2.Translator(
             str(model / "model"),
-            device="cpu",
+            device=options.device,
+            device_index=options.device_index,
             compute_type=options.compute_type,
             inter_threads=inter,
             intra_threads=intra,
@@ -165,6 +166,7 @@ def main() -> int:
         "--realistic", type=Path, help="also measure protection on this random-weight package"
     )
     parser.add_argument("--prose-segments", type=int, default=300)
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     args = parser.parse_args()
     if args.part in ("all", "throughput"):
         throughput(args)
@@ -202,7 +204,7 @@ def protection(args: argparse.Namespace) -> None:
                    "engine/floor"):  # fmt: skip
         table.add_column(column, justify="left" if column in ("packages", "route") else "right")
     for name, directory, target in runs:
-        figures = measure(directory, segments, with_items, target)
+        figures = measure(directory, segments, with_items, target, args.device)
         share = figures.verified / figures.terms if figures.terms else 0.0
         table.add_row(
             name,
@@ -271,7 +273,8 @@ def throughput(args: argparse.Namespace) -> None:
     seconds, argos_best = timed(argos_run)
     rows.append(("(a') Argos translate(), intra_threads=1", seconds))
 
-    options = DecodingOptions()
+    options = DecodingOptions(device=args.device).resolved()
+    console.print(f"decoding on {options.device}, {options.compute_type}")
     import sentencepiece
 
     processor = sentencepiece.SentencePieceProcessor(
@@ -284,7 +287,7 @@ def throughput(args: argparse.Namespace) -> None:
 
     cache_path = scratch / "cache.sqlite3"
     with TranslationCache(cache_path) as cache:
-        engine = Engine(store, options, cache)
+        engine = Engine(store, DecodingOptions(device=args.device), cache)
         engine.translate(segments[:1], source, target)  # load the model outside the timing
         cache.clear()
         seconds, cold = timed(lambda: engine.translate(segments, source, target))
@@ -297,7 +300,12 @@ def throughput(args: argparse.Namespace) -> None:
     # (CTranslate2's default of 256 tokens).
     unguarded = Engine(
         store,
-        DecodingOptions(retry_no_repeat_ngram_size=0, max_length_ratio=0, max_length_extra=256),
+        DecodingOptions(
+            device=args.device,
+            retry_no_repeat_ngram_size=0,
+            max_length_ratio=0,
+            max_length_extra=256,
+        ),
     )
     unguarded.translate(segments[:1], source, target)
     seconds, plain = timed(lambda: unguarded.translate(segments, source, target))

@@ -89,9 +89,11 @@ def _floor(engine: Engine, texts: list[str], source: str, target: str) -> float:
     return seconds
 
 
-def measure(packages: Path, segments: list[Segment], with_items: int, target: str) -> Figures:
+def measure(
+    packages: Path, segments: list[Segment], with_items: int, target: str, device: str = "auto"
+) -> Figures:
     matcher = Matcher(load_termbase([builtin_termbase()]))
-    engine = Engine(packages, DecodingOptions())
+    engine = Engine(packages, DecodingOptions(device=device))
     legs = engine.route("de", target)
     for pair in legs:  # load and probe outside the timing
         engine.verdict(engine._model(pair).package)

@@ -17,7 +17,7 @@ from typing import Any
 
 from pipeline.errors import InputError
 from pipeline.languages import CODE_RULE, bad_language_codes
-from pipeline.mt.engine import COMPUTE_TYPES, DecodingOptions
+from pipeline.mt.engine import COMPUTE_TYPES, DEVICES, DecodingOptions
 from pipeline.po.merge import DEFAULT_TM_THRESHOLD
 
 CONFIG_NAME = "pipeline.toml"
@@ -41,6 +41,8 @@ class Config:
     models_dir: str = ""
     beam_size: int = DecodingOptions.beam_size
     compute_type: str = DecodingOptions.compute_type
+    device: str = DecodingOptions.device
+    device_index: int = DecodingOptions.device_index
     threads: int = DecodingOptions.inter_threads
     batch_tokens: int = DecodingOptions.max_batch_tokens
     placeholders: str = "auto"
@@ -294,9 +296,16 @@ _SCHEMA: dict[str, _Setting] = {
     "mt.compute_type": _Setting(
         "compute_type",
         str,
-        "int8, float32, int8_float32, … (CTranslate2).",
+        "auto (int8 on a CPU, int8_float16 or float16 on CUDA), int8, float32, … (CTranslate2).",
         _one_of(COMPUTE_TYPES),
     ),
+    "mt.device": _Setting(
+        "device",
+        str,
+        "auto (CUDA where CTranslate2 finds a GPU), cpu or cuda.",
+        _one_of(DEVICES),
+    ),
+    "mt.device_index": _Setting("device_index", int, "Which GPU, with cuda.", _between(0, 1024)),
     "mt.threads": _Setting(
         "threads", int, "Batches decoded in parallel, one thread each.", _between(1, 256)
     ),

@@ -45,6 +45,8 @@ class Overrides:
     models_dir: Path | None = None
     beam_size: int | None = None
     compute_type: str | None = None
+    device: str | None = None
+    device_index: int | None = None
     threads: int | None = None
     batch_tokens: int | None = None
     cache: bool | None = None
@@ -95,6 +97,8 @@ class Project:
             decoding=DecodingOptions(
                 beam_size=_pick(given.beam_size, config.beam_size),
                 compute_type=_pick(given.compute_type, config.compute_type),
+                device=_pick(given.device, config.device),
+                device_index=_pick(given.device_index, config.device_index),
                 inter_threads=_pick(given.threads, config.threads),
                 max_batch_tokens=_pick(given.batch_tokens, config.batch_tokens),
             ),

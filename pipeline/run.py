@@ -24,7 +24,7 @@ import json
 import time
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
-from dataclasses import astuple, dataclass, field
+from dataclasses import astuple, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +86,7 @@ class RunReport:
     # the skipped releases' findings, as last counted
     unchanged_qa: QaCounts = field(default_factory=QaCounts)
     unchanged_files: int = 0  # PO files of the skipped releases
+    decoding: str = ""  # the device and compute type that decoded ("cpu, int8")
 
     @property
     def language_results(self) -> tuple[LanguageResult, ...]:
@@ -132,6 +133,7 @@ class RunReport:
             "segments_needing_mt": exported.mt_wanted if exported else 0,
             "segments_decoded": exported.mt_new if exported else 0,
             "segments_from_cache": exported.mt_cached if exported else 0,
+            "decoding": self.decoding,
             "qa": self.qa.as_dict() if self.qa_complete else None,
             "seconds": {stage: round(value, 3) for stage, value in self.seconds.items()},
             "dry_run": self.dry_run,
@@ -222,7 +224,7 @@ def run_project(
                 incremental=incremental,
             )
             releases = project.releases(paths, warn)
-            return run(
+            report = run(
                 project.layout,
                 releases,
                 settings,
@@ -231,6 +233,8 @@ def run_project(
                 on_release,
                 on_translate,
             )
+            decoding = engine.options.resolved()
+            return replace(report, decoding=f"{decoding.device}, {decoding.compute_type}")
         finally:
             if cache:
                 cache.close()

@@ -21,7 +21,7 @@ from pipeline import __version__
 from pipeline.console import state, stderr, stdout
 from pipeline.errors import ExitCode, InputError, PipelineError
 from pipeline.languages import CODE_RULE, is_language_code
-from pipeline.mt.engine import COMPUTE_TYPES
+from pipeline.mt.engine import COMPUTE_TYPES, DEVICES
 from pipeline.project import MODELS_DIR_VARIABLE, Overrides, Project
 from pipeline.segment import Level
 
@@ -180,6 +180,25 @@ GlossaryOption = Annotated[
         dir_okay=False,
     ),
 ]
+DeviceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--device",
+        callback=lambda value: device_name(value),
+        help="auto (CUDA where there is a GPU), cpu or cuda (default: pipeline.toml).",
+    ),
+]
+DeviceIndexOption = Annotated[
+    int | None, typer.Option("--device-index", min=0, help="Which GPU, with --device cuda.")
+]
+ComputeTypeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--compute-type",
+        callback=lambda value: compute_type(value),
+        help="auto (int8 on a CPU, int8_float16/float16 on CUDA), int8, float32, … (CTranslate2).",
+    ),
+]
 ModelsDirOption = Annotated[
     Path | None,
     typer.Option(
@@ -239,6 +258,12 @@ def language_pair(source: str, target: str) -> tuple[str, str]:
 def no_nan(value: float | None) -> float | None:
     if value is not None and math.isnan(value):
         raise typer.BadParameter("must be a number between 0 and 1, not nan")
+    return value
+
+
+def device_name(value: str | None) -> str | None:
+    if value is not None and value not in DEVICES:
+        raise typer.BadParameter(f"{value!r} is not a device: use one of {', '.join(DEVICES)}")
     return value
 
 

@@ -86,7 +86,9 @@ def report_table(report: ProbeReport) -> Table:
     table.add_column("check")
     table.add_column("finding", overflow="fold")
     facts = report.tokenizer
+    decoded_on = f"{report.options.get('device', 'cpu')}, {report.options.get('compute_type')}"
     rows = [
+        ("decoded on", decoded_on),
         ("tokenizer", str(facts.kind)),
         ("vocabulary", f"{facts.vocabulary_size:,}"),
         ("normalisation", facts.normalization or "none"),

@@ -12,6 +12,9 @@ from rich.table import Table
 
 from pipeline.cli.base import (
     AbbreviationsOption,
+    ComputeTypeOption,
+    DeviceIndexOption,
+    DeviceOption,
     EncodingOption,
     GlossaryOption,
     JsonOption,
@@ -69,6 +72,9 @@ def run(
         ),
     ] = None,
     beam_size: Annotated[int | None, typer.Option(min=1, help="Beam size.")] = None,
+    compute: ComputeTypeOption = None,
+    device: DeviceOption = None,
+    device_index: DeviceIndexOption = None,
     threads: Annotated[
         int | None, typer.Option(min=1, help="Batches decoded in parallel, one thread each.")
     ] = None,
@@ -102,6 +108,9 @@ def run(
         no_glossary=no_glossary,
         models_dir=models_dir,
         beam_size=beam_size,
+        compute_type=compute,
+        device=device,
+        device_index=device_index,
         threads=threads,
         cache=False if no_cache else None,
         require_mt=require_mt,
@@ -224,6 +233,7 @@ _SUMMARY_LABELS = {
     "untranslated": "untranslated",
     "obsolete": "obsolete",
     "segments_decoded": "distinct segments decoded by the models",
+    "decoding": "decoded on (device, compute type)",
     "po_files_written": "PO files written",
     "po_files_unchanged": "PO files unchanged",
     "templates_written": "templates written",

@@ -13,6 +13,9 @@ from rich.table import Table
 
 from pipeline.cli.base import (
     AbbreviationsOption,
+    ComputeTypeOption,
+    DeviceIndexOption,
+    DeviceOption,
     EncodingOption,
     GlossaryOption,
     JsonLinesOption,
@@ -21,7 +24,6 @@ from pipeline.cli.base import (
     ProjectOption,
     RateColumn,
     app,
-    compute_type,
     language_codes,
     load_project,
     print_json_line,
@@ -94,12 +96,9 @@ def translate(
     project: ProjectOption = Path("."),
     models_dir: ModelsDirOption = None,
     beam_size: Annotated[int | None, typer.Option(min=1, help="Beam size.")] = None,
-    compute: Annotated[
-        str | None,
-        typer.Option(
-            "--compute-type", callback=compute_type, help="int8, float32, … (CTranslate2)."
-        ),
-    ] = None,
+    compute: ComputeTypeOption = None,
+    device: DeviceOption = None,
+    device_index: DeviceIndexOption = None,
     threads: Annotated[
         int | None, typer.Option(min=1, help="Batches decoded in parallel, one thread each.")
     ] = None,
@@ -129,6 +128,8 @@ def translate(
             models_dir=models_dir,
             beam_size=beam_size,
             compute_type=compute,
+            device=device,
+            device_index=device_index,
             threads=threads,
             batch_tokens=batch_tokens,
             cache=False if no_cache else None,

@@ -17,8 +17,9 @@ import time
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -89,13 +90,20 @@ class PlaceholderMode(StrEnum):
     NEVER = "never"  # no placeholders: shown texts, attention, target_prefix
 
 
+DEVICES = ("auto", "cpu", "cuda")
+# compute_type "auto": what each device decodes best with, in order of preference
+_AUTO_COMPUTE = {"cpu": ("int8",), "cuda": ("int8_float16", "float16", "int8", "float32")}
+
+
 @dataclass(frozen=True)
 class DecodingOptions:
-    """How the models decode. The defaults suit a 2-core CPU."""
+    """How the models decode. The defaults suit a 2-core CPU (and use a GPU if there is one)."""
 
     beam_size: int = 4
     length_penalty: float = 0.2  # as Argos Translate uses it
-    compute_type: str = "int8"
+    compute_type: str = "auto"  # int8 on a CPU; int8_float16 or float16 on CUDA
+    device: str = "auto"  # cpu, cuda, or auto: CUDA where CTranslate2 finds a device
+    device_index: int = 0
     inter_threads: int = 2  # batches decoded in parallel
     intra_threads: int = 1  # threads within one batch
     max_batch_tokens: int = 1024  # source tokens × sentences per batch
@@ -103,12 +111,53 @@ class DecodingOptions:
     max_length_extra: int = 16
     retry_no_repeat_ngram_size: int = 3  # used when the first output runs away; 0: no retry
 
+    def resolved(self) -> DecodingOptions:
+        """These options with ``auto`` decided: the device that decodes and its compute
+        type (raises InputError for a device or compute type this machine lacks)."""
+        device, compute_type = resolve_device(self.device, self.device_index, self.compute_type)
+        return replace(self, device=device, compute_type=compute_type)
+
     def cache_fields(self) -> dict[str, object]:
-        """The options that change the output (threads and batching do not)."""
-        fields = asdict(self)
-        for name in ("inter_threads", "intra_threads", "max_batch_tokens"):
+        """The options that change the output, resolved: the device kind and its compute
+        type do (CPU and GPU kernels round differently); threads, batching and which GPU
+        of a machine do not."""
+        fields = asdict(self.resolved())
+        for name in ("inter_threads", "intra_threads", "max_batch_tokens", "device_index"):
             fields.pop(name)
         return fields
+
+
+@lru_cache(maxsize=64)
+def resolve_device(device: str, index: int, compute_type: str) -> tuple[str, str]:
+    """The device and compute type that ``device``/``compute_type`` (maybe ``auto``) mean
+    on this machine."""
+    import ctranslate2
+
+    cuda = _cuda_devices(ctranslate2)
+    if device not in DEVICES:
+        raise InputError(f"device {device!r} is not one of {', '.join(DEVICES)}",
+                         fix="set mt.device to auto, cpu or cuda (or --device)")  # fmt: skip
+    if device == "auto":
+        device = "cuda" if cuda else "cpu"
+    if device == "cuda" and index >= cuda:
+        found = f"{cuda} CUDA device(s)" if cuda else "no CUDA device"
+        raise InputError(
+            f"device cuda:{index} cannot be used: CTranslate2 finds {found}",
+            fix='use mt.device = "auto" or "cpu" (or --device cpu), or another device_index',
+        )
+    supported = set(ctranslate2.get_supported_compute_types(device, index if cuda else 0))
+    if compute_type == "auto":
+        preferred = _AUTO_COMPUTE[device]
+        compute_type = next((c for c in preferred if c in supported), "default")
+    _check_compute_type(compute_type, supported, device)
+    return device, compute_type
+
+
+def _cuda_devices(ctranslate2: Any) -> int:
+    try:
+        return int(ctranslate2.get_cuda_device_count())
+    except Exception:  # a CPU-only build, or a broken driver: no GPU to use
+        return 0
 
 
 @dataclass(frozen=True)
@@ -141,12 +190,14 @@ class _LoadedModel:
         self.tokenizer = _tokenizer_for(package)
         bpe = type(self.tokenizer).__name__ == "BPETokenizer"
         self.scheme = Scheme.BPE if bpe else Scheme.SENTENCEPIECE
-        _check_compute_type(options.compute_type, ctranslate2.get_supported_compute_types("cpu"))
+        resolved = options.resolved()
+        self.device, self.compute_type = resolved.device, resolved.compute_type
         try:
             self.translator = ctranslate2.Translator(
                 str(package.path / "model"),
-                device="cpu",
-                compute_type=options.compute_type,
+                device=resolved.device,
+                device_index=resolved.device_index,
+                compute_type=resolved.compute_type,
                 inter_threads=options.inter_threads,
                 intra_threads=options.intra_threads,
             )
@@ -189,13 +240,14 @@ class _LoadedModel:
         return self.detokenise(_bpe_marks(tokens, anchors))
 
 
-def _check_compute_type(compute_type: str, supported: set[str]) -> None:
+def _check_compute_type(compute_type: str, supported: set[str], device: str = "cpu") -> None:
     """An unknown or unsupported compute type is a setting to fix, not a broken package."""
     usable = {"default", "auto", *supported}
     if compute_type not in usable:
         known = "known" if compute_type in COMPUTE_TYPES else "not a CTranslate2 compute type"
+        where = "this CPU" if device == "cpu" else f"this {device} device"
         raise InputError(
-            f"compute_type {compute_type!r} cannot be used on this CPU ({known})",
+            f"compute_type {compute_type!r} cannot be used on {where} ({known})",
             fix=f"use one of: {', '.join(sorted(usable))} (mt.compute_type in pipeline.toml "
             "or --compute-type)",
         )
@@ -347,7 +399,9 @@ class Engine:
         """The models along the route, for the record: "de→en 1.9, en→fr 1.9 (int8, beam 4)"."""
         packages = [self._installed[pair] for pair in self.route(source, target)]
         models = ", ".join(f"{p.pair} {p.version}" for p in packages)
-        return f"Argos {models} ({self.options.compute_type}, beam {self.options.beam_size})"
+        resolved = self.options.resolved()
+        device = "" if resolved.device == "cpu" else f"{resolved.device} "
+        return f"Argos {models} ({device}{resolved.compute_type}, beam {self.options.beam_size})"
 
     def route_fingerprint(self, source: str, target: str) -> str:
         """Identifies the models along the route without loading them; "" if there is none."""
