@@ -36,11 +36,22 @@ from pipeline.glossary.match import Matcher
 from pipeline.layout import Layout
 from pipeline.mt.cache import TranslationCache
 from pipeline.mt.engine import Engine
+from pipeline.po.merge import TranslationMemory
 from pipeline.project import Project
 from pipeline.qa.checks import annotate
 from pipeline.segment import Level, SegmentationRules, SegmentedDocument, segment_document
-from pipeline.stages import ExportReport, LanguageResult, QaCounts, Release, export
+from pipeline.stages import (
+    ExportReport,
+    LanguageResult,
+    QaCounts,
+    Release,
+    export,
+    translation_memories,
+)
 
+# A run exports releases in chunks of about this many segments, so its memory does not
+# grow with the number of releases; MT batches still span the releases of a chunk.
+CHUNK_SEGMENTS = 5000
 STATE_VERSION = 2  # 2: with each release's QA counts per language
 State = dict[str, Any]  # .pipeline/state.json as read (checked where it is used)
 
@@ -164,6 +175,7 @@ class RunSettings:
     settings_key: str = ""  # everything else that shapes the output (see settings_key())
     dry_run: bool = False
     incremental: bool = True
+    chunk_segments: int = CHUNK_SEGMENTS
 
 
 def segment_release(
@@ -222,6 +234,7 @@ def run_project(
                 settings_key=project_settings_key(project, engine),
                 dry_run=dry_run,
                 incremental=incremental,
+                chunk_segments=CHUNK_SEGMENTS,
             )
             releases = project.releases(paths, warn)
             report = run(
@@ -285,9 +298,9 @@ def run(
     results: list[ReleaseResult] = []
     failures: list[ReleaseFailure] = []
     unchanged: list[Path] = []
-    documents: list[Release] = []
     stems: dict[str, Path] = {}
     source_hashes: dict[str, str] = {}
+    chunks = _Chunks(layout, settings, engine, matcher, on_translate)
     started = time.perf_counter()
     for path in releases:
         if on_release:
@@ -309,22 +322,11 @@ def run(
             failures.append(ReleaseFailure(path, error.message))
             source_hashes.pop(_key(layout, path), None)  # try it again next time
             continue
-        documents.append(Release(path, segmented))
         results.append(_release_result(path, segmented))
-    clock["segment"] = time.perf_counter() - started
-    exported = None
-    if settings.languages and documents:
-        exported = export(
-            layout,
-            documents,
-            settings.languages,
-            engine=engine,
-            matcher=matcher,
-            tm_threshold=settings.tm_threshold,
-            progress=on_translate,
-            dry_run=settings.dry_run,
-            annotate=lambda entry, language: annotate(entry, language, matcher),
-        )
+        chunks.add(Release(path, segmented))
+    exported = chunks.finish()
+    clock["segment"] = time.perf_counter() - started - chunks.seconds
+    if exported is not None:
         clock.update(exported.seconds)
         failures.extend(ReleaseFailure(Path(""), message) for message in exported.failures)
         if not settings.dry_run and not exported.failures:  # a broken PO file: look again
@@ -347,6 +349,74 @@ def run(
         unchanged_qa=sum(carried, QaCounts()),
         unchanged_files=len(carried),
     )
+
+
+class _Chunks:
+    """Releases collected and exported a chunk at a time (about ``chunk_segments``
+    segments), so only one chunk's documents are held. The output is the same as one
+    export of all of them: the translation memories are built once, from the PO files as
+    they were before the first chunk was written, and the cache and the loaded models
+    are shared."""
+
+    def __init__(
+        self,
+        layout: Layout,
+        settings: RunSettings,
+        engine: Engine | None,
+        matcher: Matcher | None,
+        on_translate: Callable[[str, int, int], None] | None,
+    ) -> None:
+        self.layout, self.settings, self.engine, self.matcher = layout, settings, engine, matcher
+        self.on_translate = on_translate
+        self.documents: list[Release] = []
+        self.segments = 0
+        self.report: ExportReport | None = None
+        self.memories: dict[str, TranslationMemory] | None = None
+        self.seconds = 0.0  # spent exporting
+        self.translated: dict[str, int] = {}  # per language, in earlier chunks
+        self.chunk_total: dict[str, int] = {}  # per language, in this chunk
+
+    def add(self, release: Release) -> None:
+        self.documents.append(release)
+        self.segments += len(release.segmented.segments)
+        if self.segments >= self.settings.chunk_segments:
+            if self.memories is None:  # more than one chunk: one memory for all of them
+                self.memories = translation_memories(self.layout, self.settings.languages)
+            self._export()
+
+    def finish(self) -> ExportReport | None:
+        if self.documents:
+            self._export()
+        return self.report
+
+    def _export(self) -> None:
+        started = time.perf_counter()
+        for language, total in self.chunk_total.items():
+            self.translated[language] = self.translated.get(language, 0) + total
+        self.chunk_total = {}
+        if self.settings.languages:
+            exported = export(
+                self.layout,
+                self.documents,
+                self.settings.languages,
+                engine=self.engine,
+                matcher=self.matcher,
+                tm_threshold=self.settings.tm_threshold,
+                progress=self._progress if self.on_translate else None,
+                dry_run=self.settings.dry_run,
+                annotate=lambda entry, language: annotate(entry, language, self.matcher),
+                memories=self.memories,
+            )
+            self.report = exported if self.report is None else self.report + exported
+        self.documents, self.segments = [], 0
+        self.seconds += time.perf_counter() - started
+
+    def _progress(self, language: str, done: int, total: int) -> None:
+        """Progress over the chunks so far (a run's total grows as chunks come)."""
+        before = self.translated.get(language, 0)
+        self.chunk_total[language] = total
+        if self.on_translate:
+            self.on_translate(language, before + done, before + total)
 
 
 def _outputs(layout: Layout) -> list[Path]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, astuple, dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
@@ -140,6 +140,23 @@ class ExportReport:
     seconds: dict[str, float] = field(default_factory=dict)  # time per stage
     missing_reasons: dict[str, str] = field(default_factory=dict)  # language → what is missing
 
+    def __add__(self, other: ExportReport) -> ExportReport:
+        """Two chunks of one run as one report."""
+        seconds = dict(self.seconds)
+        for stage, value in other.seconds.items():
+            seconds[stage] = seconds.get(stage, 0.0) + value
+        return ExportReport(
+            self.results + other.results,
+            self.templates_written + other.templates_written,
+            {**self.missing_models, **other.missing_models},
+            self.failures + other.failures,
+            self.mt_new + other.mt_new,
+            self.mt_cached + other.mt_cached,
+            self.mt_wanted + other.mt_wanted,
+            seconds,
+            {**self.missing_reasons, **other.missing_reasons},
+        )
+
 
 class _Clock:
     """Adds up the time spent in each stage."""
@@ -163,8 +180,13 @@ def export(
     templates: bool = True,
     dry_run: bool = False,
     annotate: Annotate | None = None,
+    memories: Mapping[str, TranslationMemory] | None = None,
 ) -> ExportReport:
     """Write the POT and PO files of ``releases`` for ``languages``.
+
+    ``memories`` are the languages' translation memories when the caller built them (a
+    run in chunks builds them once, before any chunk is written); else they are built
+    here from every PO file of the language.
 
     With ``dry_run`` nothing is written and nothing is translated: the report says what
     would change and how many segments would need machine translation. ``now`` sets the
@@ -198,7 +220,11 @@ def export(
             for r in releases
             if r.path in existing
         }
-        tm = TranslationMemory.from_catalogs(_language_catalogs(layout, language, read_now))
+        tm = (
+            memories[language]
+            if memories is not None
+            else TranslationMemory.from_catalogs(_language_catalogs(layout, language, read_now))
+        )
         clock.add("read", started)
         started = time.perf_counter()
         usable = [release for release in releases if release.path in existing]
@@ -567,6 +593,15 @@ def _read_if_valid(path: Path) -> Catalog | None:
 def _own_po(release: Release, language: str) -> str:
     """How the TM names a release's own PO file (its matches are not "other releases")."""
     return f"{language}/{release.stem}.po"
+
+
+def translation_memories(layout: Layout, languages: Sequence[str]) -> dict[str, TranslationMemory]:
+    """Each language's translation memory from its PO files as they are on disk (what
+    :func:`export` builds for itself, for a run that exports in chunks)."""
+    return {
+        language: TranslationMemory.from_catalogs(_language_catalogs(layout, language, {}))
+        for language in languages
+    }
 
 
 def _language_catalogs(
