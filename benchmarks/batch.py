@@ -15,11 +15,23 @@ Printed: the time of each run, new translations and cache hits, and the ratios
 first / unchanged re-run (goal ≥ 20×) and time outside model decoding / total on the
 first run (goal ≤ 15%; decoding = time inside CTranslate2's translate_batch). Timings are
 printed, never asserted.
+
+    python benchmarks/batch.py --memory 500,5000 [--languages en] [--unchunked]
+
+runs only the first run, once per size, each in a child process of its own, and prints
+each one's peak resident memory (``ru_maxrss`` of the child) and time: runs export in
+chunks of segments (pipeline.run.CHUNK_SEGMENTS), so the goal is that the larger run peaks
+at most 1.5× the smaller and its time grows linearly. ``--unchunked`` also runs each size
+as one chunk, as before chunking, for comparison.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import resource
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -33,14 +45,20 @@ from pipeline.layout import Layout
 from pipeline.mt.cache import TranslationCache
 from pipeline.mt.engine import DecodingOptions, Engine
 from pipeline.mt.packages import install_file
-from pipeline.run import RunSettings, run, settings_key
+from pipeline.run import CHUNK_SEGMENTS, RunSettings, run, settings_key
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ROOT / "tests" / "data" / "argos"
 GLOSSARY = ROOT / "pipeline" / "glossary" / "data" / "radiology.csv"
 
 
-def timed_run(layout: Layout, languages: list[str], packages: Path, matcher: Matcher) -> dict:  # type: ignore[type-arg]
+def timed_run(
+    layout: Layout,
+    languages: list[str],
+    packages: Path,
+    matcher: Matcher,
+    chunk_segments: int = CHUNK_SEGMENTS,
+) -> dict:  # type: ignore[type-arg]
     with TranslationCache(layout.cache) as cache:
         engine = Engine(packages, DecodingOptions(), cache)
         settings = RunSettings(
@@ -48,6 +66,7 @@ def timed_run(layout: Layout, languages: list[str], packages: Path, matcher: Mat
             settings_key=settings_key(
                 [ROOT / "pipeline" / "glossary" / "data" / "radiology.csv"], {}, engine, languages
             ),
+            chunk_segments=chunk_segments,
         )
         start = time.perf_counter()
         report = run(layout, [layout.releases], settings, engine, matcher)
@@ -74,17 +93,13 @@ def edit_paragraphs(releases: list[Path], count: int) -> None:
         path.write_text("\n\n".join(paragraphs), encoding="utf-8")
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--releases", type=int, default=200)
-    parser.add_argument("--languages", default="en,fr")
-    args = parser.parse_args()
-    languages = args.languages.split(",")
+def project_with_releases(count: int) -> tuple[Layout, list[Path], Path, Matcher, Path]:
+    """A scratch project with ``count`` generated releases and the tiny packages."""
     scratch = Path(tempfile.mkdtemp(prefix="batch-bench-"))
     layout = Layout(scratch)
     layout.releases.mkdir(parents=True)
     paths = []
-    for number, text in enumerate(generate_releases(args.releases, seed=11)):
+    for number, text in enumerate(generate_releases(count, seed=11)):
         path = layout.releases / f"release-{number:04d}.md"
         path.write_text(text, encoding="utf-8")
         paths.append(path)
@@ -92,6 +107,68 @@ def main() -> int:
     for name in ("translate-de_en-test", "translate-en_fr-test"):
         install_file(PACKAGES / f"{name}.argosmodel", packages)
     matcher = Matcher(load_glossary(ROOT / "pipeline" / "glossary" / "data" / "radiology.csv"))
+    return layout, paths, packages, matcher, scratch
+
+
+def child(scratch: Path, languages: list[str], chunk_segments: int) -> int:
+    """One first run in this process over the project the parent wrote; prints its
+    figures and peak RSS as JSON (the releases were generated in the parent, so their
+    texts are not in this process's peak)."""
+    layout = Layout(scratch)
+    matcher = Matcher(load_glossary(GLOSSARY))
+    result = timed_run(layout, languages, scratch / "packages", matcher, chunk_segments)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    count = len(list(layout.releases.glob("*.md")))
+    print(json.dumps({"releases": count, "seconds": result["seconds"], "peak_kib": peak,
+                      "segments": result["segments"]}))  # fmt: skip
+    return 0
+
+
+def memory(sizes: list[int], languages: list[str], unchunked: bool) -> int:
+    """Peak memory and time of a first run per size, each in a child process."""
+    variants = [("chunked", CHUNK_SEGMENTS)] + ([("one chunk", 10**12)] if unchunked else [])
+    rows = []
+    for name, chunk in variants:
+        for size in sizes:
+            scratch = project_with_releases(size)[4]
+            command = [sys.executable, __file__, "--child", str(scratch), "--languages",
+                       ",".join(languages), "--chunk", str(chunk)]  # fmt: skip
+            output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+            shutil.rmtree(scratch, ignore_errors=True)
+            figures = json.loads(output.strip().splitlines()[-1])
+            rows.append((name, figures))
+            print(
+                f"{name:10} {size:6d} releases {figures['segments']:8d} segments "
+                f"{figures['seconds']:8.1f} s  peak RSS {figures['peak_kib'] / 1024:7.1f} MiB",
+                flush=True,
+            )
+    for name, _ in variants:
+        mine = [figures for variant, figures in rows if variant == name]
+        small, large = mine[0], mine[-1]
+        print(
+            f"{name}: peak {large['releases']} / {small['releases']} releases = "
+            f"{large['peak_kib'] / small['peak_kib']:.2f}× (goal ≤ 1.5×); time per release "
+            f"{small['seconds'] / small['releases'] * 1000:.0f} ms vs "
+            f"{large['seconds'] / large['releases'] * 1000:.0f} ms (linear: equal)"
+        )
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--releases", type=int, default=200)
+    parser.add_argument("--languages", default="en,fr")
+    parser.add_argument("--memory", help="sizes, comma-separated (e.g. 500,5000)")
+    parser.add_argument("--unchunked", action="store_true")
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--chunk", type=int, default=CHUNK_SEGMENTS, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    languages = args.languages.split(",")
+    if args.child:
+        return child(args.child, languages, args.chunk)
+    if args.memory:
+        return memory([int(size) for size in args.memory.split(",")], languages, args.unchunked)
+    layout, paths, packages, matcher, scratch = project_with_releases(args.releases)
 
     first = timed_run(layout, languages, packages, matcher)
     unchanged = timed_run(layout, languages, packages, matcher)
