@@ -79,13 +79,13 @@ _LINKING_ELEMENTS = ("s", "es", "n", "en", "er", "e")
 _SUFFIX_HEADS = frozenset({"schaft", "heit", "keit", "ung", "tion", "ität", "lich", "ismus",
                            "chen", "lein", "nis", "schen", "tum", "ling", "ik", "ie", "ei", "ur",
                            "ment", "enz", "anz", "ist", "iker", "schaften", "ungen",
-                           "tionen", "heiten", "keiten"})  # fmt: skip
+                           "tionen", "heiten", "keiten", "innen"})  # fmt: skip
 # Nouns simplemma reduces wrongly (Daten → Datum): kept as written.
 _KEEP_AS_WRITTEN = frozenset({"daten", "medien", "kosten", "leute", "eltern"})
 # The ending of an adjective before a noun in the nominative singular without article
 # (the glossary's form), by the noun's gender as its ending tells; masculine otherwise.
 _FEMININE = ("ung", "heit", "keit", "ion", "ie", "tät", "ik", "schaft", "ur", "enz", "anz",
-             "ose", "itis", "e", "in", "ei", "ät")  # fmt: skip
+             "ose", "itis", "e", "in", "innen", "ei", "ät")  # fmt: skip
 _NEUTER = ("um", "ment", "chen", "lein", "ma", "nis", "tum", "ell", "al", "ing", "eren",
            "etz", "erk", "gerät", "mittel", "verfahren", "modell", "system", "bild", "programm",
            "zentrum", "institut", "netz")  # fmt: skip
@@ -318,12 +318,13 @@ def _noun_or_compound(word: str, start: int) -> _Occurrence:
     end = start + len(word)
     if "-" in word or "/" in word:
         return _Occurrence(base_compound(word), CandidateKind.COMPOUND, word, start, end)
-    split = split_compound(word)
-    if split is not None:
-        modifier, head = split
-        return _Occurrence(modifier + base_noun(head).lower(), CandidateKind.COMPOUND, word,
-                           start, end)  # fmt: skip
-    return _Occurrence(base_noun(word), CandidateKind.NOUN, word, start, end)
+    singular = base_noun(word) if word.endswith("innen") else word  # not Befunde-rinnen
+    split = split_compound(singular)
+    if split is None:
+        return _Occurrence(base_noun(word), CandidateKind.NOUN, word, start, end)
+    modifier, head = split
+    head_lemma = base_noun(head.capitalize()).lower()  # Schwerpunkten: Punkt, not punkten
+    return _Occurrence(modifier + head_lemma, CandidateKind.COMPOUND, word, start, end)
 
 
 # --- base forms --------------------------------------------------------------------------
@@ -333,6 +334,10 @@ def base_noun(word: str) -> str:
     """The singular of a noun as simplemma gives it (Metastasen → Metastase), same case."""
     if word.lower() in _KEEP_AS_WRITTEN or word.isupper():
         return word
+    if word.endswith("innen") and len(word) > 8:
+        return word[: -len("nen")]  # Technologinnen → Technologin
+    if word.endswith("sses"):
+        return word[: -len("es")]  # Bundesausschusses → Bundesausschuss
     lemma = simplemma.lemmatize(word, lang="de")
     if lemma.lower()[:3] != word.lower()[:3]:
         return word  # not a reduction of this word
@@ -488,9 +493,9 @@ def _base_expansion(expansion: str) -> str:
     )
     if first_noun == 0 or first_noun == len(words):
         return expansion
-    noun = words[first_noun]
+    noun = base_noun(words[first_noun])
     fixed = [_capitalised_adjective_base(w, noun) for w in words[:first_noun]]
-    return " ".join([*fixed, *words[first_noun:]])
+    return " ".join([*fixed, noun, *words[first_noun + 1 :]])
 
 
 def _capitalised_adjective_base(word: str, noun: str) -> str:
