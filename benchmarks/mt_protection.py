@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pipeline.document import parse_document
@@ -69,24 +69,17 @@ def prose_segments(count: int, matcher: Matcher, seed: int = 0) -> tuple[list[Se
 
 
 def _floor(engine: Engine, texts: list[str], source: str, target: str) -> float:
-    """Raw translate_batch along the route on the plain texts, the engine's settings."""
-    options = engine.options
-    seconds = 0.0
-    for pair in engine.route(source, target):
-        model = engine._model(pair)
-        tokens = [model.encode(text) for text in texts]
-        started = time.perf_counter()
-        results = model.translator.translate_batch(
-            tokens,
-            beam_size=options.beam_size,
-            length_penalty=options.length_penalty,
-            max_batch_size=options.max_batch_tokens,
-            batch_type="tokens",
-            replace_unknowns=True,
-        )
-        seconds += time.perf_counter() - started
-        texts = [model.decode(list(result.hypotheses[0])) for result in results]
-    return seconds
+    """translate_batch along the route on the plain texts, one decode per leg: the
+    engine's options, length-sorted token batches and output length cap (3 × the source
+    + 16 tokens), no guard retries, no protection. Without the same cap, runaway outputs
+    of the random-weight package would run to CTranslate2's default of 256 tokens in the
+    floor only (or past it in the engine only)."""
+    floor = Engine(engine.packages_dir, replace(engine.options, retry_no_repeat_ngram_size=0))
+    for pair in floor.route(source, target):
+        model = floor._model(pair)
+        outputs, _, _ = floor._decode_tokens(model, [model.encode(text) for text in texts], None)
+        texts = [model.decode(output) for output in outputs]
+    return floor.decode_seconds
 
 
 def measure(

@@ -668,7 +668,9 @@ class Engine:
             for text, items in zip(texts, shown, strict=True)
         ]
         sources = [model.encode(plan.source) for plan in plans]
-        needs_attention = [bool(plan.anchors or plan.written) for plan in plans]
+        # Attention costs CTranslate2 next to nothing, but splitting batches by who wants
+        # it does: all of the leg's sequences get it if one needs it.
+        needs_attention = any(plan.anchors or plan.written for plan in plans)
         targets, attentions, notes = self._decode_tokens(
             model, sources, progress, attention=needs_attention
         )
