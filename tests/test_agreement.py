@@ -375,15 +375,15 @@ def test_a_gender_column_for_an_unknown_language_shape_is_refused(tmp_path: Path
         load_glossary(write(tmp_path, "id,de,fr,gender_french\nmrt,MRT,IRM,f\n"))
 
 
-def test_tbx_export_leaves_the_gender_out(tmp_path: Path) -> None:
+def test_tbx_carries_the_gender_as_grammatical_gender(tmp_path: Path) -> None:
     termbase = load_glossary(write(tmp_path, GENDERED))
     tbx = export_tbx(termbase)
-    assert b"grammaticalGender" not in tbx
+    assert b'<termNote type="grammaticalGender">feminine</termNote>' in tbx
     path = tmp_path / "g.tbx"
     path.write_bytes(tbx)
     back = import_tbx(path)
-    assert back.get("mrt").gender("fr") is None  # type: ignore[union-attr]
-    assert back.get("ct").terms["fr"] == (Term("scanner"), Term("tomodensitométrie"))  # type: ignore[union-attr]
+    assert back.get("mrt").gender("fr") == termbase.get("mrt").gender("fr")  # type: ignore[union-attr]
+    assert back.get("ct").terms["fr"] == termbase.get("ct").terms["fr"]  # type: ignore[union-attr]
 
 
 def test_dnt_concepts_have_no_gender() -> None:
@@ -470,3 +470,19 @@ def test_french_article_takes_the_glossary_gender_on_the_pivot(
         f"{result.text!r}: the article before {fr!r} does not take the glossary's gender "
         "(or the engine no longer puts the term right after the model's article here)"
     )
+
+
+def test_tbx_carries_exclusions_and_closable_hyphens(tmp_path: Path) -> None:
+    csv_text = (
+        "id,de,en,dnt,case_sensitive,pos,note,exclude\n"
+        "roentgen,Röntgen,X-ray,,,noun,,Wilhelm Conrad _|_s\n"
+        "thorax,Röntgen(-)Thorax,chest X-ray,,,noun,,\n"
+    )
+    termbase = load_glossary(write(tmp_path, csv_text))
+    path = tmp_path / "x.tbx"
+    path.write_bytes(export_tbx(termbase))
+    back = import_tbx(path)
+    for concept_id in ("roentgen", "thorax"):
+        assert back.get(concept_id).exclude == termbase.get(concept_id).exclude  # type: ignore[union-attr]
+        assert back.get(concept_id).terms == termbase.get(concept_id).terms  # type: ignore[union-attr]
+    assert back.get("thorax").terms["de"][0].closable  # type: ignore[union-attr]

@@ -252,7 +252,7 @@ def test_add_and_remove_keep_every_other_byte(tmp_path: Path) -> None:
     assert added.startswith(original)
     assert added[len(original) :].decode() == (
         "roentgenthorax,Röntgenthorax,chest X-ray (pl. chest X-rays),,,,,,noun,"
-        '"added in a test, with a comma",X-ray thorax,,,\n'
+        '"added in a test, with a comma",,X-ray thorax,,,,,,\n'  # exclude, forbidden, genders
     )
     remove_concept(path, "roentgenthorax")
     assert path.read_bytes() == original

@@ -182,3 +182,26 @@ def test_society_name_and_acronym_are_found_in_a_sentence(termbase: Termbase) ->
         "oerg",
     ]
     assert "ecr" in found
+
+
+@pytest.mark.parametrize(
+    ("sentence", "concept", "found"),
+    [
+        ("Wilhelm Conrad Röntgen entdeckte 1895 eine neue Art von Strahlen.", "roentgen", False),
+        ("Röntgens Entdeckung veränderte die Medizin.", "roentgen", False),
+        ("Das Röntgen der Lunge dauert wenige Minuten.", "roentgen", True),
+        ("Bitte schreiben Sie an: Musterstraße 1, 51109 Köln.", "koeln", False),
+        ("Der Kongress findet in Köln statt.", "koeln", True),
+        ("Das Verfahren hat sich in der klinischen Praxis bewährt.", "praxis", False),
+    ],
+)
+def test_the_shipped_senses_exclude_other_meanings(
+    termbase: Termbase, sentence: str, concept: str, found: bool
+) -> None:
+    assert (concept in {hit.concept for hit in Matcher(termbase).find(sentence)}) is found
+
+
+def test_french_spanish_and_italian_nouns_have_their_gender(termbase: Termbase) -> None:
+    gendered = [c for c in termbase.concepts if c.gender("fr") and c.gender("es")]
+    assert len(gendered) >= 400
+    assert termbase.get("roentgenaufnahme") is not None

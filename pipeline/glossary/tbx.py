@@ -9,18 +9,22 @@ Export writes the widely read TBX 2008 form (``martif`` / ``termEntry`` / ``lang
 * a plural form as the next ``tig`` with ``grammaticalNumber`` ``plural`` (its singular
   carries ``singular``);
 * ``pos`` as ``partOfSpeech`` (with ``termType`` where TBX-Basic has no value for it);
-* ``note`` as the entry's ``note``; ``dnt`` and ``case_sensitive`` as notes of the form
-  ``pipeline:dnt=yes`` that other tools show as plain notes.
+* a term's grammatical gender (``gender_<lang>``) as ``grammaticalGender`` ``masculine``
+  or ``feminine``;
+* ``note`` as the entry's ``note``; ``dnt``, ``case_sensitive`` and ``exclude`` as notes
+  of the form ``pipeline:dnt=yes`` that other tools show as plain notes, and a term whose
+  hyphens may be left out (``Röntgen(-)Thorax``) with a ``pipeline:closable=yes`` note.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from lxml import etree
 
 from pipeline.errors import InputError
-from pipeline.glossary.model import SOURCE_LANGUAGE, Concept, Term, Termbase
+from pipeline.glossary.model import SOURCE_LANGUAGE, Concept, Exclusion, Term, Termbase
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 PREFERRED = "preferredTerm-admn-sts"
@@ -38,6 +42,8 @@ POS_TO_TBX = {
     "title": ("other", "shortForm"),
 }
 TBX_TO_POS = {value: key for key, value in POS_TO_TBX.items()}
+GENDER_TO_TBX = {"m": "masculine", "f": "feminine"}
+TBX_TO_GENDER = {value: key for key, value in GENDER_TO_TBX.items()}
 
 
 def export_tbx(termbase: Termbase) -> bytes:
@@ -64,6 +70,9 @@ def _entry(concept: Concept) -> etree._Element:
             etree.SubElement(entry, "note").text = f"{FLAG_PREFIX}{flag}=yes"
     if concept.pos and concept.pos not in POS_TO_TBX:
         etree.SubElement(entry, "note").text = f"{FLAG_PREFIX}pos={concept.pos}"
+    if concept.exclude:
+        contexts = "|".join(exclusion.format() for exclusion in concept.exclude)
+        etree.SubElement(entry, "note").text = f"{FLAG_PREFIX}exclude={contexts}"
     languages = list(concept.terms) + [
         lang for lang in concept.forbidden if lang not in concept.terms
     ]
@@ -73,15 +82,22 @@ def _entry(concept: Concept) -> etree._Element:
         for index, term in enumerate(concept.terms.get(language, ())):
             status = PREFERRED if index == 0 else ADMITTED
             number = "singular" if term.plural else None
-            _tig(lang_set, term.text, concept.pos, status, number)
+            _tig(lang_set, term.text, concept.pos, status, number, term)
             if term.plural:
-                _tig(lang_set, term.plural, concept.pos, status, "plural")
+                _tig(lang_set, term.plural, concept.pos, status, "plural", term)
         for forbidden in concept.forbidden.get(language, ()):
             _tig(lang_set, forbidden, concept.pos, DEPRECATED, None)
     return entry
 
 
-def _tig(parent: etree._Element, text: str, pos: str, status: str, number: str | None) -> None:
+def _tig(
+    parent: etree._Element,
+    text: str,
+    pos: str,
+    status: str,
+    number: str | None,
+    term: Term | None = None,
+) -> None:
     tig = etree.SubElement(parent, "tig")
     etree.SubElement(tig, "term").text = text
     part, term_type = POS_TO_TBX.get(pos, (None, None))
@@ -91,7 +107,13 @@ def _tig(parent: etree._Element, text: str, pos: str, status: str, number: str |
         etree.SubElement(tig, "termNote", type="termType").text = term_type
     if number:
         etree.SubElement(tig, "termNote", type="grammaticalNumber").text = number
+    if term is not None and term.gender in GENDER_TO_TBX:
+        etree.SubElement(tig, "termNote", type="grammaticalGender").text = GENDER_TO_TBX[
+            term.gender
+        ]
     etree.SubElement(tig, "termNote", type="administrativeStatus").text = status
+    if term is not None and term.closable:
+        etree.SubElement(tig, "note").text = f"{FLAG_PREFIX}closable=yes"
 
 
 def _xml_id(concept_id: str) -> str:
@@ -171,15 +193,20 @@ def _concept(entry: etree._Element, path: Path, number: int) -> Concept:
                 TBX_TO_POS.get((notes_of.get("partOfSpeech"), None), ""),
             )
             status = notes_of.get("administrativeStatus", "")
+            gender = TBX_TO_GENDER.get(notes_of.get("grammaticalGender", ""))
+            closable = any(
+                (note.text or "").strip() == f"{FLAG_PREFIX}closable=yes"
+                for note in _children(tig, "note")
+            )
             if status.startswith(("deprecatedTerm", "supersededTerm")):
                 banned.append(text)
             elif notes_of.get("grammaticalNumber") == "plural" and last >= 0:
-                allowed[last] = Term(allowed[last].text, text)
+                allowed[last] = replace(allowed[last], plural=text)
             elif status == PREFERRED:
-                allowed.insert(0, Term(text))
+                allowed.insert(0, Term(text, None, gender, closable))
                 last = 0
             else:
-                allowed.append(Term(text))
+                allowed.append(Term(text, None, gender, closable))
                 last = len(allowed) - 1
         if allowed:
             terms[language] = tuple(allowed)
@@ -193,9 +220,24 @@ def _concept(entry: etree._Element, path: Path, number: int) -> Concept:
         case_sensitive=flags.get("case_sensitive") == "yes",
         pos=pos,
         note=" | ".join(notes),
+        exclude=_exclusions(flags.get("exclude", ""), concept_id, path, entry),
         origin=Path(path),
         line=entry.sourceline or 0,
     )
+
+
+def _exclusions(
+    cell: str, concept_id: str, path: Path, entry: etree._Element
+) -> tuple[Exclusion, ...]:
+    try:
+        return tuple(Exclusion.parse(context) for context in cell.split("|") if context.strip())
+    except ValueError as error:
+        raise InputError(
+            f"exclude of {concept_id!r}: {error}",
+            path=path,
+            where=f"line {entry.sourceline}",
+            fix="write contexts as in the CSV's exclude column (see pipeline/glossary/csvio.py)",
+        ) from None
 
 
 def _local(tag: object) -> str:
