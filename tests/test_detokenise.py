@@ -190,6 +190,7 @@ def test_engine_alignment_path_uses_the_package_tokenizer(
         no_repeat: int,
         attention: bool = False,
         prefixes: Any = None,
+        cap: Any = None,
     ) -> list[Any]:
         calls.append(attention)
         if not attention:  # the first pass loses the placeholders
@@ -258,6 +259,7 @@ def test_bpe_first_pass_keeps_placeholders_whole_and_glued(
         no_repeat: int,
         attention: bool = False,
         prefixes: Any = None,
+        cap: Any = None,
     ) -> list[Any]:
         assert not attention
         return [(list(output), None) for _ in batch]
@@ -278,6 +280,7 @@ def test_bpe_alignment_path_in_the_engine(bpe_packages: Path, monkeypatch: Any) 
         no_repeat: int,
         attention: bool = False,
         prefixes: Any = None,
+        cap: Any = None,
     ) -> list[Any]:
         if not attention:
             return [(list(target), None) for _ in batch]
@@ -331,6 +334,7 @@ def _scripted(outputs: Sequence[list[str]]) -> Any:
         no_repeat: int,
         attention: bool = False,
         prefixes: Any = None,
+        cap: Any = None,
     ) -> list[Any]:
         output = queue.pop(0)
         if attention:

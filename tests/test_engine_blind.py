@@ -299,7 +299,7 @@ def test_changed_words_come_back_as_written(
     engine.verdict(model.package)  # probe with the real model first
     output = model.encode("The area was 12 mm2, the dose 2 μSv ...")
 
-    def fake_run(model, batch, no_repeat, attention=False, prefixes=None):  # type: ignore[no-untyped-def]
+    def fake_run(model, batch, no_repeat, attention=False, prefixes=None, cap=None):  # type: ignore[no-untyped-def]
         return [(list(output), None) for _ in batch]
 
     monkeypatch.setattr(engine, "_run_batch", fake_run)

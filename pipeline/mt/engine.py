@@ -744,12 +744,17 @@ class Engine:
         if not wanted:
             return {}
         order = sorted(wanted)
+        # The rest of the sentence after the term is about as long as it was in the first
+        # output: a continuation that runs far past that is not a better translation.
+        caps = [len(targets[i]) + len(wanted[i][0]) - _position(wanted[i][0], targets[i]) + 8
+                for i in order]  # fmt: skip
         results, attentions_again, _ = self._decode_tokens(
             model,
             [sources[i] for i in order],
             None,
             attention=True,
             prefixes=[wanted[i][0] for i in order],
+            caps=caps,
         )
         return {
             index: (_new_word_after(target, len(wanted[index][0]), model.scheme), attention,
@@ -822,6 +827,7 @@ class Engine:
         progress: Callable[[int], None] | None,
         attention: bool | Sequence[bool] = False,
         prefixes: list[list[str]] | None = None,
+        caps: Sequence[int] | None = None,
     ) -> tuple[list[list[str]], list[Any], dict[int, str]]:
         """Decode with one model in length-sorted, token-bounded batches, guarded against
         runaway repetition and overlong output. Returns the output pieces (the package's
@@ -835,8 +841,9 @@ class Engine:
             for batch in _split_by(chunk, wants):
                 want = wants[batch[0]]
                 prefix = [prefixes[i] for i in batch] if prefixes else None
+                cap = max(caps[i] for i in batch) if caps else None
                 outputs = self._run_batch(
-                    model, [tokens[i] for i in batch], 0, attention=want, prefixes=prefix
+                    model, [tokens[i] for i in batch], 0, attention=want, prefixes=prefix, cap=cap
                 )
                 runaway = [
                     i
@@ -862,6 +869,7 @@ class Engine:
                         size,
                         attention=want,
                         prefixes=[prefixes[i] for i in runaway] if prefixes else None,
+                        cap=cap,
                     )
                     for index, (output, weights) in zip(runaway, again, strict=True):
                         results[index], attentions[index] = output, weights
@@ -884,10 +892,14 @@ class Engine:
         no_repeat: int,
         attention: bool = False,
         prefixes: list[list[str]] | None = None,
+        cap: int | None = None,
     ) -> list[tuple[list[str], Any]]:
         """Best hypothesis per input, with its attention when asked for (else None); the
-        package's target prefix (a language token) is put first and taken off again."""
+        package's target prefix (a language token) is put first and taken off again.
+        ``cap`` lowers the output length limit (never raises it)."""
         limit = self._length_limit(max((len(tokens) for tokens in batch), default=0))
+        if cap is not None:
+            limit = min(limit, cap)
         lead = [model.target_prefix] if model.target_prefix else []
         prefix = [lead + (prefixes[i] if prefixes else []) for i in range(len(batch))]
         started = time.perf_counter()
@@ -933,6 +945,14 @@ def _map_back(output: str, words: dict[str, str]) -> str:
         pattern = re.compile(rf"(?<!\w){re.escape(seen)}(?!\w)")
         output = pattern.sub(original.replace("\\", "\\\\"), output)
     return output
+
+
+def _position(prefix: list[str], target: list[str]) -> int:
+    """How many pieces of ``target`` the prefix kept (before the term it adds)."""
+    kept = 0
+    while kept < min(len(prefix), len(target)) and prefix[kept] == target[kept]:
+        kept += 1
+    return kept
 
 
 def _new_word_after(tokens: list[str], prefix: int, scheme: Scheme) -> list[str]:
