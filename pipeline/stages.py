@@ -27,7 +27,7 @@ from pathlib import Path
 from pipeline.document.model import BlockKind
 from pipeline.errors import InputError, PipelineError
 from pipeline.files import atomic_write
-from pipeline.glossary.enforce import NO_TERM, AppliedTerm, find_terms
+from pipeline.glossary.enforce import NO_TERM, AppliedTerm, compound_hints, find_terms
 from pipeline.glossary.match import Matcher
 from pipeline.languages import language_name
 from pipeline.layout import Layout
@@ -324,6 +324,10 @@ def _units(
                 comments.extend(
                     _one_line(render(GlossaryHint(span.surface, span.target or missing)))
                     for span in find_terms(segment.text, matcher, language)
+                )
+                comments.extend(
+                    _one_line(render(hint))
+                    for hint in compound_hints(segment.text, matcher, language)
                 )
             drafts[key] = _Draft(msgid, context, (ref,), tuple(comments), (segment,))
     return list(drafts.values())

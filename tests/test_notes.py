@@ -15,6 +15,7 @@ from pipeline.cli.base import load_project
 from pipeline.po.catalog import Entry
 from pipeline.po.notes import (
     BlockType,
+    CompoundHint,
     EntryState,
     Foreign,
     GlossaryHint,
@@ -52,6 +53,10 @@ EXAMPLES: list[tuple[Note, str]] = [
     (Paragraph("Erster Satz. Zweiter Satz."), "paragraph: Erster Satz. Zweiter Satz."),
     (GlossaryHint("Studie", "study"), "glossary: Studie → study"),
     (GlossaryHint("Studie", "(no fr term)"), "glossary: Studie → (no fr term)"),
+    (
+        CompoundHint("Lebermetastasen", "Metastase", "métastase"),
+        "compound: Lebermetastasen (head Metastase) → métastase",
+    ),
     (OriginNote(Origin.MT, "Argos de→en 0.1 (int8, beam 4)"),
      "origin: MT Argos de→en 0.1 (int8, beam 4)"),
     (OriginNote(Origin.TM, "exact match, locales/en/a.po"),

@@ -33,6 +33,7 @@ from functools import lru_cache
 from pipeline.glossary.match import Matcher, TermHit
 from pipeline.glossary.model import Concept, Termbase
 from pipeline.mt.protect import TermText
+from pipeline.po.notes import CompoundHint
 
 ENFORCED = "enforced"  # the placeholder came through
 INJECTED = "injected"  # the target term was written into the source, and came out
@@ -239,3 +240,15 @@ def applied_terms(
             status = ENFORCED
         results.append(AppliedTerm(span.concept, span.surface, span.target, status))
     return tuple(results)
+
+
+def compound_hints(text: str, matcher: Matcher, language: str) -> tuple[CompoundHint, ...]:
+    """The closed compounds of ``text`` whose head is a concept, with the head's target
+    (or "(no … term)"): shown to reviewers, never checked."""
+    hints = []
+    for hit in matcher.hints(text):
+        concept = matcher.termbase.get(hit.concept)
+        if concept is not None:
+            target = concept.target(language, hit.plural) or f"(no {language} term)"
+            hints.append(CompoundHint(hit.surface, hit.term, target))
+    return tuple(hints)

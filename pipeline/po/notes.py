@@ -9,6 +9,8 @@ note                  rendered
 :class:`BlockType`    ``type: heading``
 :class:`Paragraph`    ``paragraph: <the whole paragraph, on one line>``
 :class:`GlossaryHint` ``glossary: <German surface> → <target or "(no en term)">``
+:class:`CompoundHint` ``compound: <German word> (head <German term>) → <target>``: a
+                      closed compound whose head is a concept, a hint never enforced
 :class:`OriginNote`   ``origin: MT <engine>``, ``origin: TM <similarity, file>``
                       (``origin: TM exact match, <file>`` for an exact match),
                       ``origin: reviewed``, ``origin: reviewer draft (fuzzy)``
@@ -40,6 +42,7 @@ from typing import ClassVar
 __all__ = [
     "SUGGESTED",
     "BlockType",
+    "CompoundHint",
     "EntryState",
     "Foreign",
     "GlossaryHint",
@@ -101,6 +104,7 @@ class NoteKind(StrEnum):
     TYPE = "type"
     PARAGRAPH = "paragraph"
     GLOSSARY = "glossary"
+    COMPOUND = "compound"
     ORIGIN = "origin"
     TERM = "term"
     WARNING = "warning"
@@ -136,6 +140,17 @@ class GlossaryHint:
 
     kind: ClassVar[NoteKind] = NoteKind.GLOSSARY
     surface: str
+    target: str
+
+
+@dataclass(frozen=True)
+class CompoundHint:
+    """A closed compound in the German whose head is a concept („Lebermetastasen“: head
+    Metastase), with the head's target: a hint for the reviewer, never enforced."""
+
+    kind: ClassVar[NoteKind] = NoteKind.COMPOUND
+    surface: str
+    head: str
     target: str
 
 
@@ -192,7 +207,17 @@ class Foreign:
     text: str
 
 
-Note = BlockType | Paragraph | GlossaryHint | OriginNote | TermNote | MtWarning | QaNote | Foreign
+Note = (
+    BlockType
+    | Paragraph
+    | GlossaryHint
+    | CompoundHint
+    | OriginNote
+    | TermNote
+    | MtWarning
+    | QaNote
+    | Foreign
+)
 _ABOUT_SUGGESTION = frozenset({NoteKind.ORIGIN, NoteKind.TERM, NoteKind.WARNING})
 
 
@@ -205,6 +230,8 @@ def render(note: Note) -> str:
             return f"paragraph: {text}"
         case GlossaryHint(surface=surface, target=target):
             return f"glossary: {surface}{ARROW}{target}"
+        case CompoundHint(surface=surface, head=head, target=target):
+            return f"compound: {surface} (head {head}){ARROW}{target}"
         case OriginNote(origin=Origin.REVIEWED):
             return _REVIEWED_TEXT
         case OriginNote(origin=Origin.DRAFT):
@@ -227,6 +254,7 @@ def render(note: Note) -> str:
 # Patterns on the whole line (\Z, DOTALL: a field may hold a line break).
 _TERM = re.compile(r"term ([^\s:]+): (.*?) → (.*)\Z", re.DOTALL)
 _GLOSSARY = re.compile(r"glossary: (.*?) → (.*)\Z", re.DOTALL)
+_COMPOUND = re.compile(r"compound: (.*?) \(head (.*?)\) → (.*)\Z", re.DOTALL)
 _QA = re.compile(r"qa (muted )?(error|warning) \[([^\]]*)\]:(?: (.*))?\Z", re.DOTALL)
 
 
@@ -243,6 +271,10 @@ def parse(line: str) -> Note:
         match = _GLOSSARY.match(line)
         if match:
             return GlossaryHint(match[1], match[2])
+    elif head == "compo":
+        match = _COMPOUND.match(line)
+        if match:
+            return CompoundHint(match[1], match[2], match[3])
     elif head == "origi":
         note = _origin(line)
         if note is not None:

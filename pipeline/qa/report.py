@@ -29,12 +29,12 @@ from markupsafe import Markup, escape
 
 from pipeline.errors import PipelineError
 from pipeline.files import atomic_write
-from pipeline.glossary.enforce import MISSING, TargetTerm, target_terms
+from pipeline.glossary.enforce import MISSING, TargetTerm, compound_hints, target_terms
 from pipeline.glossary.match import Matcher, TermHit
 from pipeline.languages import LANGUAGE_NAMES
 from pipeline.layout import Layout
 from pipeline.po.catalog import Catalog, Entry
-from pipeline.po.notes import Origin, origins_of
+from pipeline.po.notes import CompoundHint, Origin, origins_of
 from pipeline.po.reader import read_catalog
 from pipeline.po.status import ReviewProgress, catalog_progress, progress_files
 from pipeline.qa.checks import Check, Finding, check_catalog
@@ -83,6 +83,7 @@ class Row:
     target_spans: tuple[Span, ...]
     missing: tuple[ExpectedTerm, ...]
     findings: tuple[Finding, ...]
+    hints: tuple[CompoundHint, ...] = ()  # closed compounds whose head is a concept
 
     @property
     def source_html(self) -> Markup:
@@ -379,7 +380,8 @@ def _row(
     hits = matcher.find(entry.msgid) if matcher else []
     expected = expected_terms(hits, matcher, language) if matcher else []
     spans, missing = target_spans(entry.msgstr, expected) if entry.msgstr else ((), ())
-    return Row(entry, entry_state(entry), source_spans(hits), spans, missing, findings)
+    hints = compound_hints(entry.msgid, matcher, language) if matcher else ()
+    return Row(entry, entry_state(entry), source_spans(hits), spans, missing, findings, hints)
 
 
 def _summaries(sections: Sequence[FileSection]) -> list[LanguageSummary]:
