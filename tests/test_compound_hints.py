@@ -6,13 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import polib
+import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.glossary.enforce import compound_hints
+from pipeline.glossary.enforce import MISSING, compound_hints, target_terms
 from pipeline.glossary.maintain import builtin_termbase, load_termbase
 from pipeline.glossary.match import Matcher
 from pipeline.po.notes import CompoundHint
+from pipeline.qa.checks import CHECKS, Context, check_pair
 
 SENTENCE = "Bei Lebermetastasen hilft die neue Methode."
 
@@ -45,3 +47,31 @@ def test_po_comment_and_report_show_the_hint_and_nothing_checks_it(tmp_path: Pat
     assert report.exit_code in (0, 1), report.output
     html = out.read_text(encoding="utf-8")
     assert "compound: <q>Lebermetastasen</q> (head Metastase) → metastasis" in html
+
+
+@pytest.mark.parametrize(
+    ("target", "language", "flagged"),
+    [
+        ("Diagnostic and interventional radiology are growing.", "en", False),
+        ("Diagnostic radiology and interventional radiology are growing.", "en", False),
+        ("Interventional radiology is growing.", "en", True),
+        ("La radiologie diagnostique et interventionnelle progresse.", "fr", False),
+        ("La radiologie interventionnelle progresse.", "fr", True),
+    ],
+)
+def test_coordinated_terms_may_share_their_head_in_the_translation(
+    target: str, language: str, flagged: bool
+) -> None:
+    """„diagnostische und interventionelle Radiologie“ holds two concepts; a translation
+    that shares the head as the German does has both (QA, PO comment and report agree:
+    they all ask hit_targets)."""
+    matcher = Matcher(load_termbase([builtin_termbase()]))
+    source = "Die diagnostische und interventionelle Radiologie wächst."
+    hits = tuple(matcher.find(source))
+    findings = check_pair(source, target, Context(language, hits, matcher.termbase),
+                          [CHECKS["glossary"]])  # fmt: skip
+    assert bool(findings) is flagged, findings
+    missing = [
+        t for t in target_terms(hits, matcher.termbase, language) if t.status(target) == MISSING
+    ]
+    assert bool(missing) is flagged

@@ -27,10 +27,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from pipeline.glossary.match import Matcher, TermHit
+from pipeline.glossary.match import Matcher, MatchKind, TermHit
 from pipeline.glossary.model import Concept, Termbase
 from pipeline.mt.protect import TermText
 from pipeline.po.notes import CompoundHint
@@ -128,12 +128,52 @@ def target_term(
     return TargetTerm(concept.id, preferred, forms, concept.case_sensitive, language)
 
 
-def target_terms(hits: Iterable[TermHit], termbase: Termbase, language: str) -> list[TargetTerm]:
-    """The target terms for these German hits, each concept once."""
-    found: dict[str, TargetTerm] = {}
+def hit_targets(
+    hits: Sequence[TermHit], termbase: Termbase, language: str
+) -> list[TargetTerm | None]:
+    """The target term each hit needs, in order (None: the glossary has none).
+
+    A coordinated conjunct („diagnostische“ in „diagnostische und interventionelle
+    Radiologie“) shares its head with the next term, and so may its translation: it also
+    counts as present without the words it shares with that term's target („diagnostic“
+    in "diagnostic and interventional radiology").
+    """
+    targets = []
     for hit in hits:
         concept = termbase.get(hit.concept)
-        term = target_term(concept, language, hit.plural, hit.surface) if concept else None
+        targets.append(target_term(concept, language, hit.plural, hit.surface) if concept else None)
+    for index, hit in enumerate(hits):
+        if hit.kind is not MatchKind.COORDINATED or targets[index] is None:
+            continue
+        partner = next(
+            (i for i in range(index + 1, len(hits))
+             if hits[i].kind is MatchKind.TERM and targets[i] is not None),
+            None,
+        )  # fmt: skip
+        if partner is not None:  # either side may be the one said without the shared words
+            own, other = targets[index], targets[partner]
+            targets[index] = _without_shared(own, other)  # type: ignore[arg-type]
+            targets[partner] = _without_shared(other, own)  # type: ignore[arg-type]
+    return targets
+
+
+def _without_shared(term: TargetTerm, other: TargetTerm) -> TargetTerm:
+    """``term`` also accepted without the words it shares with ``other``'s preferred form
+    ("diagnostic" of "diagnostic radiology" beside "interventional radiology";
+    "interventionnelle" of "radiologie interventionnelle" beside "radiologie diagnostique")."""
+    shared = set(other.text.split())
+    words = term.text.split()
+    kept = [word for word in words if word not in shared]
+    if not kept or len(kept) == len(words):
+        return term
+    return replace(term, forms=(*(term.forms or (term.text,)), " ".join(kept)))
+
+
+def target_terms(hits: Iterable[TermHit], termbase: Termbase, language: str) -> list[TargetTerm]:
+    """The target terms for these German hits, each concept once."""
+    hits = list(hits)
+    found: dict[str, TargetTerm] = {}
+    for hit, term in zip(hits, hit_targets(hits, termbase, language), strict=True):
         if term is not None:
             found.setdefault(hit.concept, term)
     return list(found.values())
@@ -175,11 +215,10 @@ class AppliedTerm:
 
 def plan_terms(hits: Sequence[TermHit], termbase: Termbase, language: str) -> tuple[TermSpan, ...]:
     spans = []
-    for hit in hits:
+    for hit, expected in zip(hits, hit_targets(hits, termbase, language), strict=True):
         concept = termbase.get(hit.concept)
         if concept is None:
             continue
-        expected = target_term(concept, language, hit.plural, hit.surface)
         # the restored term makes the model's article before it agree (a → an, le → l')
         target = TermText(expected.text, language, concept.gender(language)) if expected else None
         spans.append(

@@ -19,9 +19,9 @@ from typing import ClassVar
 
 import ahocorasick
 
-from pipeline.glossary.enforce import MISSING, target_term
+from pipeline.glossary.enforce import MISSING, TargetTerm, hit_targets
 from pipeline.glossary.match import Matcher, TermHit
-from pipeline.glossary.model import Concept, Termbase
+from pipeline.glossary.model import Termbase
 from pipeline.languages import DEFAULT_QUOTE_STYLE, QUOTE_STYLES
 from pipeline.mt.engine import LEAKED_TOKEN, has_runaway_repetition
 from pipeline.mt.protect import find_protected
@@ -281,18 +281,20 @@ class Glossary(Check):
         kept: dict[str, bool] = {}
         preferred: dict[str, bool] = {}
         forbidden: dict[str, list[str]] = {}
-        for hit in context.terms:
+        hits = list(context.terms)
+        expected = hit_targets(hits, context.termbase, context.language)
+        for hit, wanted_term in zip(hits, expected, strict=True):
             concept = context.termbase.get(hit.concept)
             if concept is None:
                 continue
             if concept.dnt:
                 if hit.surface not in kept:
-                    kept[hit.surface] = _has_term(concept, context.language, hit, target)
+                    kept[hit.surface] = _has_term(wanted_term, target)
                 if not kept[hit.surface]:
                     problems.append(f"do-not-translate {hit.surface!r} was changed")
                 continue
             if concept.id not in preferred:
-                preferred[concept.id] = _has_term(concept, context.language, hit, target)
+                preferred[concept.id] = _has_term(wanted_term, target)
                 forbidden[concept.id] = [
                     banned
                     for banned in concept.forbidden.get(context.language, ())
@@ -306,10 +308,9 @@ class Glossary(Check):
         return problems
 
 
-def _has_term(concept: Concept, language: str, hit: TermHit, target: str) -> bool:
+def _has_term(expected: TargetTerm | None, target: str) -> bool:
     """Whether the translation has the concept's term (or it has none in the language):
     decided by :meth:`TargetTerm.status`, as for the PO comment and the report."""
-    expected = target_term(concept, language, hit.plural, hit.surface)
     return expected is None or expected.status(target) != MISSING
 
 
