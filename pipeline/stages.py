@@ -524,7 +524,7 @@ def _qa_counts(entries: tuple[Entry, ...], language: str, matcher: Matcher | Non
     return QaCounts(*totals)
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=20_000)
 def _entry_findings(
     source: str, target: str, language: str, matcher: Matcher | None, muted: frozenset[str]
 ) -> tuple[int, int, int]:

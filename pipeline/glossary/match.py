@@ -303,7 +303,7 @@ class Matcher:
         """Every term in ``text``, longest first where they overlap, in text order."""
         # A run asks for the same segment several times (comments, MT, QA, per language).
         if text not in self._found:
-            if len(self._found) > 50_000:
+            if len(self._found) > 20_000:
                 self._found.clear()
             self._found[text] = self.resolve(self.find_all(text))
         return list(self._found[text])
@@ -336,7 +336,7 @@ class Matcher:
         """Closed compounds whose head is a concept („Lebermetastasen“ → metastase), where
         no term matched: hits of kind ``compound``, to show, never to enforce."""
         if text not in self._hints:
-            if len(self._hints) > 50_000:
+            if len(self._hints) > 20_000:
                 self._hints.clear()
             self._hints[text] = self._compound_hints(text)
         return list(self._hints[text])

@@ -611,7 +611,7 @@ def _qa_lines(
     return comment_lines(translation_findings(source, target, language, matcher, muted))
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=20_000)
 def translation_findings(
     source: str, target: str, language: str, matcher: Matcher | None, muted: frozenset[str]
 ) -> tuple[Finding, ...]:
