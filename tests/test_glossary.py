@@ -244,17 +244,17 @@ def test_add_and_remove_keep_every_other_byte(tmp_path: Path) -> None:
     original = RADIOLOGY.read_bytes()
     path.write_bytes(original)
     concept = concept_from_options(
-        "roentgenthorax", ["Röntgenthorax"], [("en", "chest X-ray (pl. chest X-rays)")],
-        [("en", "X-ray thorax")], pos="noun", note="added in a test, with a comma",
+        "zahnroentgen", ["Zahnröntgen"], [("en", "dental X-ray (pl. dental X-rays)")],
+        [("en", "X-ray teeth")], pos="noun", note="added in a test, with a comma",
     )  # fmt: skip
     add_concept(path, concept)
     added = path.read_bytes()
     assert added.startswith(original)
     assert added[len(original) :].decode() == (
-        "roentgenthorax,Röntgenthorax,chest X-ray (pl. chest X-rays),,,,,,noun,"
-        '"added in a test, with a comma",,X-ray thorax,,,,,,\n'  # exclude, forbidden, genders
+        "zahnroentgen,Zahnröntgen,dental X-ray (pl. dental X-rays),,,,,,noun,"
+        '"added in a test, with a comma",,X-ray teeth,,,,,,\n'  # exclude, forbidden, genders
     )
-    remove_concept(path, "roentgenthorax")
+    remove_concept(path, "zahnroentgen")
     assert path.read_bytes() == original
 
 

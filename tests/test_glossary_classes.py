@@ -13,13 +13,16 @@ from pathlib import Path
 import pytest
 
 from pipeline.glossary.csvio import load_glossary, read_glossary, write_table_text
+from pipeline.glossary.maintain import builtin_termbase
 from pipeline.glossary.match import ADJECTIVE_ENDINGS, Matcher, MatchKind, TermHit
 from pipeline.glossary.model import Exclusion, Term
 from tests.conftest import DATA
 from tests.test_linear_time import finishes
 
 GLOSSARY = DATA / "glossary" / "classes.csv"
-CASES = tomllib.loads((DATA / "glossary" / "classes.toml").read_text(encoding="utf-8"))["case"]
+CLASSES = tomllib.loads((DATA / "glossary" / "classes.toml").read_text(encoding="utf-8"))
+CASES = CLASSES["case"]
+RADIOLOGY_CASES = CLASSES["radiology_case"]
 COMPOUNDS = DATA / "glossary" / "compounds.tsv"
 MAX_COMPOUND_ERROR_RATE = 0.08
 
@@ -41,6 +44,21 @@ def test_case(matcher: Matcher, case: dict[str, object]) -> None:
     assert [shown(hit) for hit in hits] == case["expect"]
     assert [shown(hit) for hit in matcher.hints(text)] == case.get("hints", [])
     assert all(text[hit.start : hit.end] == hit.surface for hit in hits)  # original spans
+
+
+@pytest.fixture(scope="module")
+def radiology() -> Matcher:
+    return Matcher(load_glossary(builtin_termbase()))
+
+
+@pytest.mark.parametrize("case", RADIOLOGY_CASES, ids=[case["name"] for case in RADIOLOGY_CASES])
+def test_radiology_case(radiology: Matcher, case: dict[str, object]) -> None:
+    """Cases whose concepts only the radiology termbase has: ``expect`` lists the hits
+    and hints that must be there, ``absent`` those that must not."""
+    text = str(case["text"])
+    got = [shown(hit) for hit in radiology.find(text) + radiology.hints(text)]
+    assert [item for item in case["expect"] if item not in got] == []
+    assert [item for item in case.get("absent", []) if item in got] == []
 
 
 def test_the_glossary_of_the_cases_is_clean() -> None:
