@@ -15,7 +15,7 @@ import pytest
 from pipeline.glossary.csvio import load_glossary, read_glossary, write_table_text
 from pipeline.glossary.maintain import builtin_termbase
 from pipeline.glossary.match import ADJECTIVE_ENDINGS, Matcher, MatchKind, TermHit
-from pipeline.glossary.model import Exclusion, Term
+from pipeline.glossary.model import Concept, Exclusion, Term
 from tests.conftest import DATA
 from tests.test_linear_time import finishes
 
@@ -85,6 +85,35 @@ def test_a_noun_before_the_last_word_is_no_adjective() -> None:
     matcher = Matcher(replace(termbase, concepts=(technologe,)))
     assert matcher.key_of("Medizinischen") == matcher.key_of("medizinischer")
     assert matcher.key_of("Technologe") == "technologe"  # its lemma, not a stem "technolog"
+
+
+def test_genitive_of_a_noun_the_lemmatiser_lacks() -> None:
+    termbase = load_glossary(GLOSSARY)
+    from dataclasses import replace
+
+    def concept(concept_id: str, term: str) -> Concept:
+        return replace(termbase.concepts[0], id=concept_id, terms={"de": (Term(term),)})
+
+    matcher = Matcher(
+        replace(
+            termbase,
+            concepts=(
+                concept("g-ba", "Gemeinsamer Bundesausschuss"),
+                concept("kur", "Kur"),
+                concept("leitung", "Krankenhausleitung"),
+            ),
+        )
+    )
+    assert matcher.key_of("Bundesausschusses") == matcher.key_of("Bundesausschuss")
+    assert matcher.key_of("Kurs") != matcher.key_of("Kur")  # a word of its own
+    assert matcher.key_of("Krankenhausleitungs") != matcher.key_of("Krankenhausleitung")
+    assert matcher.key_of("bundesausschusses") == "bundesausschusses"  # nouns only
+    (hit,) = matcher.find("Die Sitzung des Gemeinsamen Bundesausschusses endete.")
+    assert (hit.concept, hit.surface, hit.plural) == (
+        "g-ba",
+        "Gemeinsamen Bundesausschusses",
+        False,
+    )
 
 
 def test_declined_plural_is_plural(matcher: Matcher) -> None:

@@ -15,6 +15,10 @@ The German classes the normalisation handles:
   „Kassenärztliche“, „kontrastmittelverstärkter“) match with any adjective ending
   (-e, -en, -er, -es, -em): their key is the stem, in the terms and in the text alike.
   simplemma alone reduces some endings and leaves others (scripts/compare_lemmatisers.py).
+- *Genitive* of a term's noun that the lemmatiser does not know („des Gemeinsamen
+  Bundesausschusses“, „des Portkatheters“): a capitalised word that simplemma lacks and
+  that is a term's last word plus -s or -es has that word's key (not feminine nouns, whose
+  „Untersuchungs-“ is a compound's first part).
 - *Whitespace*: the words of a term may be separated by any spaces or one line break; the
   hit reports the span as written.
 - *Hyphen and space*: a hyphen between two words is a word boundary like a space
@@ -49,6 +53,8 @@ _SPACED = "\x1e"  # marks punctuation that follows a space ("KI - Modell" is not
 _ADJECTIVE = "\x1d"  # starts the key of an adjective of a term: its stem, whatever the ending
 _NUMBER = "\x1c"  # an exclusion's "#": any number
 _GENITIVE = ("s", "es")
+# Feminine nouns take no genitive -s: „Untersuchungs“ is the first part of a compound.
+_FEMININE_SUFFIXES = ("ung", "heit", "keit", "schaft", "ion", "tät", "ik", "ie", "ei", "ur")
 _PLURAL_ENDINGS = ("innen", "en", "er", "e", "n", "s")
 ADJECTIVE_ENDINGS = ("em", "en", "er", "es", "e")
 # Endings of adjectives and participles written with a capital in a name („Deutsche“,
@@ -200,6 +206,7 @@ class Matcher:
         self.termbase = termbase
         self._keys: dict[str, str] = {}  # word as written → its key (adjectives: the stem)
         self._adjectives = _adjective_stems(termbase)
+        self._nouns = _last_nouns(termbase)
         self._automaton = ahocorasick.Automaton()
         entries: dict[str, list[_Entry]] = {}
         for concept in termbase.concepts:
@@ -279,7 +286,8 @@ class Matcher:
         if key is None:
             if len(self._keys) > 200_000:
                 self._keys.clear()
-            key = self._keys[token.surface] = self._adjective_key(token) or token.key
+            key = self._adjective_key(token) or self._genitive_key(token) or token.key
+            self._keys[token.surface] = key
         return key
 
     def _adjective_key(self, token: Token) -> str | None:
@@ -295,6 +303,24 @@ class Matcher:
                 return _ADJECTIVE + lowered[: -len(ending)]
         if token.key in self._adjectives:
             return _ADJECTIVE + token.key
+        return None
+
+    def _genitive_key(self, token: Token) -> str | None:
+        """The key of a term's noun in the genitive that the lemmatiser does not know:
+        Bundesausschusses → bundesausschuss, Portkatheters → portkatheter (not Kurs: Kur)."""
+        lowered = token.surface.lower()
+        if not token.surface[:1].isupper() or lowered in self._nouns:
+            return None
+        for ending in _GENITIVE:
+            base = lowered[: -len(ending)]
+            if (
+                lowered.endswith(ending)
+                and len(base) >= _MIN_HEAD
+                and base in self._nouns
+                and not base.endswith(_FEMININE_SUFFIXES)
+                and not simplemma.is_known(lowered, lang="de")
+            ):
+                return self._nouns[base]
         return None
 
     # --- finding ------------------------------------------------------------------------
@@ -499,6 +525,19 @@ def _stream(tokens: list[Token]) -> tuple[str, dict[int, int]]:
 def _last_word(form: str) -> str:
     words = [token.surface for token in tokenize(form) if _is_word(token)]
     return words[-1].lower() if words else ""
+
+
+def _last_nouns(termbase: Termbase) -> dict[str, str]:
+    """The last words of the German terms that are nouns (capitalised), in lower case, and
+    their keys: the words whose genitive the matcher adds where the lemmatiser lacks it."""
+    nouns = {}
+    for concept in termbase.concepts:
+        for term in concept.source_terms:
+            for form in term.forms():
+                words = [token for token in tokenize(form) if _is_word(token)]
+                if words and words[-1].surface[:1].isupper() and words[-1].surface.isalpha():
+                    nouns[words[-1].surface.lower()] = words[-1].key
+    return nouns
 
 
 def _adjective_stems(termbase: Termbase) -> frozenset[str]:
