@@ -14,6 +14,8 @@ The German classes the normalisation handles:
 - *Adjectives and participles* of a term (the words before its last one: „künstliche“,
   „Kassenärztliche“, „kontrastmittelverstärkter“) match with any adjective ending
   (-e, -en, -er, -es, -em): their key is the stem, in the terms and in the text alike.
+  So does the last word of an adjective concept, written in its base form („KI-gestützt“
+  matches „KI-gestützte“; simplemma reduces „gestützt“ to „stützen“, „gestützte“ not).
   simplemma alone reduces some endings and leaves others (scripts/compare_lemmatisers.py).
 - *Genitive* of a term's noun that the lemmatiser does not know („des Gemeinsamen
   Bundesausschusses“, „des Portkatheters“): a capitalised word that simplemma lacks and
@@ -543,14 +545,27 @@ def _last_nouns(termbase: Termbase) -> dict[str, str]:
 def _adjective_stems(termbase: Termbase) -> frozenset[str]:
     """Stems of the adjectives and participles in the termbase's German terms: the words
     before a term's last word that end like an inflected adjective („künstliche“,
-    „Kassenärztliche“, „kontrastmittelverstärkter“)."""
+    „Kassenärztliche“, „kontrastmittelverstärkter“); and the last word of an adjective
+    concept, written in its base form („KI-gestützt“, „ambulant“, „benigne“)."""
     stems = set()
     for concept in termbase.concepts:
         for term in concept.source_terms:
             for form in filter(None, (term.text, term.plural)):
                 words = [token for token in tokenize(form) if _is_word(token)]
                 stems.update(filter(None, (_adjective_stem(word) for word in words[:-1])))
+                if concept.pos == "adj" and words:
+                    stems.update(filter(None, [_base_form_stem(words[-1])]))
     return frozenset(stems)
+
+
+def _base_form_stem(word: Token) -> str | None:
+    """An adjective in its base form: the stem is the word (gestützt), less a final -e
+    (benigne: benign-e, benign-en)."""
+    lowered = word.surface.lower()
+    stem = lowered.removesuffix("e")
+    if not lowered.isalpha() or word.surface[0].isupper() or len(stem) < _MIN_STEM:
+        return None
+    return stem
 
 
 def _adjective_stem(word: Token) -> str | None:
