@@ -220,9 +220,13 @@ def test_compound_hint_error_rate(matcher: Matcher) -> None:
      "diagnostische und " * 50_000 + "interventionelle Radiologie",
      "Computer-, " * 50_000 + "und Computertomographie",
      "Lebermetastasen" * 20_000, "Leber- und " + "a" * 300_000,
-     "51109 Köln " * 30_000, "Wilhelm Conrad Röntgen " * 30_000],
+     "51109 Köln " * 30_000, "Wilhelm Conrad Röntgen " * 30_000,
+     "Computer- als auch die " * 50_000 + "Magnetresonanztomographie",
+     "diagnostische als auch die " * 50_000 + "interventionelle Radiologie",
+     "Deep-Learning-" * 50_000 + "Radiologie", "Bundesausschusses " * 50_000],
     ids=["truncated", "coordinated", "truncated-commas", "long-compound", "long-head",
-         "postal", "physicist"],
+         "postal", "physicist", "als-auch-truncated", "als-auch-coordinated",
+         "hyphenated-head", "genitive"],
 )  # fmt: skip
 def test_classes_stay_linear(matcher: Matcher, text: str) -> None:
     finishes(lambda: (matcher.find(text), matcher.hints(text)))

@@ -28,7 +28,12 @@ The German classes the normalisation handles:
   (Röntgenthorax) matches where the glossary writes the term ``Röntgen(-)Thorax``.
 - *Coordination*: „diagnostische und interventionelle Radiologie“ also contains the
   concept of „diagnostische Radiologie“, „Computer- und Magnetresonanztomographie“ that of
-  „Computertomographie“: a hit of kind ``coordinated`` on the first conjunct.
+  „Computertomographie“: a hit of kind ``coordinated`` on the first conjunct. The
+  conjunction is und, oder, sowie, bzw. or „(sowohl …) als auch“, an article may start
+  the second conjunct („die gesetzliche als auch die private Krankenversicherung“), the
+  shared head may follow a hyphen („iterative oder Deep-Learning-Rekonstruktion“) or be
+  part of the full word („Hirn- oder Lebertumoren“, „Brust- und Prostatakrebs-Vorsorge“);
+  on the same span a conjunct wins over the concept of its word alone (ambulant).
 - *Senses*: a concept's ``exclude`` contexts (model.Exclusion) drop its hits there.
 - *Closed compounds* whose head is a concept („Lebermetastasen“ → Metastase) are
   :meth:`Matcher.hints`, of kind ``compound``: shown to reviewers, never enforced.
@@ -67,6 +72,10 @@ _ADJECTIVE_SUFFIXES = ("lich", "isch", "ig", "ell", "al", "iv", "är", "ar", "ba
 _MIN_STEM = 3
 _HYPHENS = ("-", "‐")  # hyphen-minus, hyphen
 _CONJUNCTIONS = ("und", "oder", "sowie", "bzw")
+_TWO_WORD_CONJUNCTIONS = (("bzw", "."), ("als", "auch"))  # „sowohl … als auch …“
+# An article may start the second conjunct: „die gesetzliche als auch die private …“.
+_ARTICLES = frozenset({"der", "die", "das", "den", "dem", "des",
+                       "ein", "eine", "einer", "einen", "einem", "eines"})  # fmt: skip
 _MAX_CONJUNCTS = 8  # a coordination is followed back at most this far: linear time
 _MAX_TRUNCATED_HEAD = 64  # longest word whose shared head is looked for, letter by letter
 # Closed compounds: a head is a concept's single-word noun of at least _MIN_HEAD letters,
@@ -211,16 +220,19 @@ class Matcher:
         self._nouns = _last_nouns(termbase)
         self._automaton = ahocorasick.Automaton()
         entries: dict[str, list[_Entry]] = {}
+        one_word: list[tuple[str, _Entry]] = []  # every form of one word, plurals included
         for concept in termbase.concepts:
             for term in concept.source_terms:
                 for entry, keys in self._entries(concept, term):
+                    if len(keys) == 1:
+                        one_word.append((keys[0], entry))
                     bucket = entries.setdefault(_pattern(keys), [])
                     if not any(e.concept.id == concept.id for e in bucket):
                         bucket.append(entry)
         self._patterns = {pattern: tuple(bucket) for pattern, bucket in entries.items()}
         for pattern, bucket in self._patterns.items():
             self._automaton.add_word(pattern, bucket)
-        self._single = _single_words(self._patterns)
+        self._single = _single_words(one_word)
         self._heads = _compound_heads(self._single)
         self._longest_head = max(map(len, self._heads), default=0)
         self._contexts = {
@@ -406,7 +418,14 @@ class Matcher:
         words before the conjunction that complete its head to other terms are hits too."""
         if entry.length < 2:
             return []
-        shared = [token.key for token in tokens[first + 1 : first + entry.length]]
+        span = tokens[first : first + entry.length]
+        # The shared head: the words after the first; or after a hyphen inside them
+        # („iterative oder Deep-Learning-Rekonstruktion“ shares „Rekonstruktion“).
+        heads = [
+            [token.key for token in span[cut:]]
+            for cut in range(1, len(span))
+            if cut == 1 or text[span[cut - 1].end : span[cut].start] in _HYPHENS
+        ]
         hits = []
         position = first
         for conjuncts in range(_MAX_CONJUNCTS):
@@ -414,8 +433,15 @@ class Matcher:
             if word_index is None:
                 break
             word = tokens[word_index]
-            bucket = self._patterns.get(_pattern([word.key, *shared]), ())
-            partner = next((e for e in bucket if _case_fits_entry(word, e)), None)
+            partner = next(
+                (
+                    e
+                    for head in heads
+                    for e in self._patterns.get(_pattern([word.key, *head]), ())
+                    if _case_fits_entry(word, e)
+                ),
+                None,
+            )
             if partner is None:
                 break
             hits.append(
@@ -466,7 +492,8 @@ class Matcher:
         if second is not None:  # CT- und MRT-Untersuchung: CT-Untersuchung, Röntgenuntersuchung
             candidates.extend(self._patterns.get(_pattern([word.key, second.key]), ()))
             candidates.append(self._single.get(lowered + second.key))
-        elif len(head.key) <= _MAX_TRUNCATED_HEAD:
+        # Hirn- oder Lebertumoren: Hirntumoren; Brust- und Prostatakrebs-Früherkennung: Brustkrebs
+        if len(head.key) <= _MAX_TRUNCATED_HEAD:
             for cut in range(1, len(head.key) - _MIN_STEM + 1):
                 entry = self._single.get(lowered + head.key[cut:])
                 if entry is not None:
@@ -581,16 +608,13 @@ def _adjective_stem(word: Token) -> str | None:
     return None
 
 
-def _single_words(patterns: dict[str, tuple[_Entry, ...]]) -> dict[str, _Entry]:
-    """Terms of one word by their key and their forms in lower case (Computertomographie)."""
+def _single_words(one_word: list[tuple[str, _Entry]]) -> dict[str, _Entry]:
+    """Terms of one word by their key and their forms in lower case (Computertomographie,
+    Hirntumoren), the first concept's where several have one."""
     single: dict[str, _Entry] = {}
-    for pattern, bucket in patterns.items():
-        key = pattern.strip(_SEPARATOR)
-        if _SEPARATOR in key:
-            continue
-        for entry in bucket:
-            for written in (key, entry.words[0].lower()):
-                single.setdefault(written, entry)
+    for key, entry in one_word:
+        for written in (key, entry.words[0].lower()):
+            single.setdefault(written, entry)
     return single
 
 
@@ -621,14 +645,24 @@ def _conjunct_before(tokens: list[Token], position: int, comma: bool) -> int | N
     """The word before the conjunction (und, oder, sowie, bzw., or a comma after the first
     conjunct) that precedes ``tokens[position]``, if there is one."""
     index = position - 1
-    if index >= 1 and tokens[index].surface == "." and tokens[index - 1].surface == "bzw":
+    if index >= 1 and tokens[index].surface.lower() in _ARTICLES:
+        index -= 1
+    if index >= 1 and _conjunction_length(tokens, index - 1) == 2:
         index -= 1
     if index < 1:
         return None
-    joint = tokens[index].surface
-    if joint.lower() in _CONJUNCTIONS or (comma and joint == ","):
+    if _conjunction_length(tokens, index) or (comma and tokens[index].surface == ","):
         return index - 1 if _is_word(tokens[index - 1]) else None
     return None
+
+
+def _conjunction_length(tokens: list[Token], index: int) -> int:
+    """The tokens of the conjunction at ``index`` (und, oder, sowie, bzw., als auch); 0: none."""
+    word = tokens[index].surface.lower()
+    after = tokens[index + 1].surface.lower() if index + 1 < len(tokens) else ""
+    if (word, after) in _TWO_WORD_CONJUNCTIONS:
+        return 2
+    return 1 if word in _CONJUNCTIONS else 0
 
 
 def _shared_head(text: str, tokens: list[Token], index: int) -> tuple[Token, Token | None] | None:
@@ -641,10 +675,16 @@ def _shared_head(text: str, tokens: list[Token], index: int) -> tuple[Token, Tok
         if joint == "," and index + 2 < len(tokens) and tokens[index + 2].surface in _HYPHENS:
             index += 3  # „Röntgen-, Computer- und …“: one more truncated word
             continue
-        if joint.lower() not in _CONJUNCTIONS or not _is_word(tokens[index + 1]):
+        length = _conjunction_length(tokens, index)
+        if length == 0:
             return None
-        head = tokens[index + 1]
-        second = tokens[index + 2] if index + 2 < len(tokens) else None
+        index += length
+        if index < len(tokens) and tokens[index].surface.lower() in _ARTICLES:
+            index += 1  # „die Computer- und die Magnetresonanztomographie“
+        if index >= len(tokens) or not _is_word(tokens[index]):
+            return None
+        head = tokens[index]
+        second = tokens[index + 1] if index + 1 < len(tokens) else None
         joined = (
             second is not None and _is_word(second) and text[head.end : second.start] in _HYPHENS
         )
@@ -715,7 +755,12 @@ def _longest_first(candidates: list[TermHit]) -> list[TermHit]:
     # The characters already covered by a chosen hit: a hit is checked against its own
     # span, not against every hit chosen before it, so a text with many terms stays linear.
     taken = bytearray(max(hit.end for hit in candidates))
-    for hit in sorted(candidates, key=lambda h: (-(h.end - h.start), h.start)):
+    # On the same span, a conjunct („ambulante“ of „ambulante und stationäre Versorgung“)
+    # wins over a term of its word alone (ambulant).
+    by_length = sorted(
+        candidates, key=lambda h: (-(h.end - h.start), h.start, h.kind != MatchKind.COORDINATED)
+    )
+    for hit in by_length:
         if taken.find(1, hit.start, hit.end) < 0:
             chosen.append(hit)
             taken[hit.start : hit.end] = b"\x01" * (hit.end - hit.start)
