@@ -36,7 +36,9 @@ The German classes the normalisation handles:
   on the same span a conjunct wins over the concept of its word alone (ambulant).
 - *Senses*: a concept's ``exclude`` contexts (model.Exclusion) drop its hits there.
 - *Closed compounds* whose head is a concept („Lebermetastasen“ → Metastase) are
-  :meth:`Matcher.hints`, of kind ``compound``: shown to reviewers, never enforced.
+  :meth:`Matcher.hints`, of kind ``compound``: shown to reviewers, never enforced. A
+  plural head counts (Schwerpunktpraxen → Praxis); where simplemma reduces the compound,
+  its lemma must end with the head's (Schulungen is Schulung, not Schu + Lungen).
 """
 
 from __future__ import annotations
@@ -532,7 +534,11 @@ class Matcher:
             first_cut = max(_MIN_MODIFIER, len(written) - self._longest_head)
             for cut in range(first_cut, len(written) - _MIN_HEAD + 1):
                 entry = self._heads.get(written[cut:])
-                if entry is not None and _is_modifier(written[:cut]):
+                if (
+                    entry is not None
+                    and _is_modifier(written[:cut])
+                    and _lemma_agrees(token, entry)
+                ):
                     return entry
         return None
 
@@ -639,6 +645,13 @@ def _is_modifier(modifier: str) -> bool:
         return False
     link = next((e for e in _LINKING_ELEMENTS if modifier.endswith(e)), "")
     return len(modifier) - len(link) >= _MIN_MODIFIER
+
+
+def _lemma_agrees(token: Token, entry: _Entry) -> bool:
+    """Where the lemmatiser reduced the compound, its lemma ends with the head's: Schulungen
+    is Schulung (not Schu + Lungen), Hausärzte is Hausarzt."""
+    unchanged = token.key == token.surface.lower().casefold()
+    return unchanged or token.key.endswith(word_key(entry.words[0]))
 
 
 def _conjunct_before(tokens: list[Token], position: int, comma: bool) -> int | None:
