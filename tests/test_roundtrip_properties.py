@@ -458,8 +458,10 @@ def md_table(draw: st.DrawFn, pipes: bool = False) -> list[Line]:
             line.extend(cell)
         return line + ([markup(" |")] if pipes else [])
 
-    def cell() -> list[Frag]:
-        frags = [prose(draw(st.sampled_from(PROSE_WORDS)))]
+    def cell(first: bool = False) -> list[Frag]:
+        # A row without a leading pipe that starts like "3. " is an ordered list, not a row.
+        words = LINE_START_WORDS if first and not pipes else PROSE_WORDS
+        frags = [prose(draw(st.sampled_from(words)))]
         for atom in draw(st.lists(md_atom(in_table=True), max_size=3)):
             frags += [prose(" "), *atom]
         return frags
@@ -467,8 +469,8 @@ def md_table(draw: st.DrawFn, pipes: bool = False) -> list[Line]:
     alignments = st.sampled_from(["---", ":---", "---:", ":-:", "------"])
     delimiter = [[markup(draw(alignments))] for _ in range(columns)]
     body = draw(st.lists(st.integers(1, columns), max_size=3))
-    return [row([cell() for _ in range(columns)]), row(delimiter)] + [
-        row([cell() for _ in range(count)]) for count in body
+    return [row([cell(n == 0) for n in range(columns)]), row(delimiter)] + [
+        row([cell(n == 0) for n in range(count)]) for count in body
     ]
 
 
