@@ -17,6 +17,7 @@ from typing import Any
 
 from pipeline.errors import InputError
 from pipeline.languages import CODE_RULE, bad_language_codes
+from pipeline.mt.distributed import EXECUTORS, LOCAL_CLUSTER, RaySettings, check_address
 from pipeline.mt.engine import COMPUTE_TYPES, DEVICES, DecodingOptions
 from pipeline.po.merge import DEFAULT_TM_THRESHOLD
 
@@ -46,6 +47,9 @@ class Config:
     threads: int = DecodingOptions.inter_threads
     batch_tokens: int = DecodingOptions.max_batch_tokens
     placeholders: str = "auto"
+    executor: str = "local"
+    ray_address: str = LOCAL_CLUSTER
+    ray_workers: int = RaySettings.workers
     cache: bool = True
     require_mt: bool = False
     tm_threshold: float = DEFAULT_TM_THRESHOLD
@@ -317,6 +321,25 @@ _SCHEMA: dict[str, _Setting] = {
         str,
         "Mask with placeholders: auto (as models check decided per package), always, never.",
         _one_of(("auto", "always", "never")),
+    ),
+    "mt.executor": _Setting(
+        "executor",
+        str,
+        "local (decode in this process) or ray (on Ray actors: the [ray] extra).",
+        _one_of(EXECUTORS),
+    ),
+    "mt.ray_address": _Setting(
+        "ray_address",
+        str,
+        "With ray: local (start Ray here), auto (this node's cluster) or ray://head:10001.",
+        check_address,
+        'e.g. ray_address = "ray://head:10001"',
+    ),
+    "mt.ray_workers": _Setting(
+        "ray_workers",
+        int,
+        "With ray: actors, mt.threads CPUs each; 0: as many as the cluster's CPUs allow.",
+        _between(0, 100_000),
     ),
     "mt.cache": _Setting("cache", bool, "Keep machine translations in .pipeline/ to reuse."),
     "mt.require_mt": _Setting("require_mt", bool, "A missing model is an error (unattended jobs)."),

@@ -25,6 +25,7 @@ from pipeline.glossary.match import Matcher
 from pipeline.languages import is_language_code
 from pipeline.layout import Layout
 from pipeline.mt.cache import TranslationCache
+from pipeline.mt.distributed import EXECUTORS, RayExecutor, RaySettings, check_address
 from pipeline.mt.engine import DecodingOptions, Engine, PlaceholderMode
 from pipeline.mt.packages import default_packages_dir
 from pipeline.segment import Level, SegmentationRules, load_rules
@@ -49,6 +50,8 @@ class Overrides:
     device_index: int | None = None
     threads: int | None = None
     batch_tokens: int | None = None
+    executor: str | None = None
+    ray_address: str | None = None
     cache: bool | None = None
     require_mt: bool | None = None
     tm_threshold: float | None = None
@@ -75,6 +78,8 @@ class Project:
     models_dir: Path
     decoding: DecodingOptions
     placeholders: PlaceholderMode
+    executor: str  # "local" or "ray" (pipeline.mt.distributed)
+    ray: RaySettings
     use_cache: bool
     require_mt: bool
     tm_threshold: float
@@ -103,6 +108,8 @@ class Project:
                 max_batch_tokens=_pick(given.batch_tokens, config.batch_tokens),
             ),
             placeholders=PlaceholderMode(config.placeholders),
+            executor=_executor(given, config),
+            ray=RaySettings(_ray_address(given, config), config.ray_workers),
             use_cache=_pick(given.cache, config.cache),
             require_mt=_pick(given.require_mt, config.require_mt),
             tm_threshold=_pick(given.tm_threshold, config.tm_threshold),
@@ -114,13 +121,20 @@ class Project:
 
     def engine(self, cache: TranslationCache | None = None) -> Engine:
         """The MT engine every command uses: the project's packages, decoding options,
-        placeholder mode and probe reports (``.pipeline/probes``)."""
+        placeholder mode and probe reports (``.pipeline/probes``), decoding in this process
+        or, with ``executor = "ray"``, on Ray actors (close it when done)."""
+        executor = None
+        if self.executor == "ray":
+            executor = RayExecutor(
+                self.models_dir, self.decoding, self.placeholders, self.ray, self.layout.probes
+            )
         return Engine(
             self.models_dir,
             self.decoding,
             cache,
             probe_dir=self.layout.probes,
             placeholders=self.placeholders,
+            executor=executor,
         )
 
     @cached_property
@@ -179,6 +193,24 @@ def _glossaries(config: Config, given: Overrides) -> tuple[Path, ...]:
     if not given.glossaries and config.builtin_glossary:
         paths = (*paths, builtin_termbase())
     return tuple(paths)
+
+
+def _executor(given: Overrides, config: Config) -> str:
+    executor = _pick(given.executor, config.executor)
+    if executor not in EXECUTORS:
+        raise InputError(
+            f"executor {executor!r} is not one of {', '.join(EXECUTORS)}",
+            fix="use --executor local or --executor ray",
+        )
+    return executor
+
+
+def _ray_address(given: Overrides, config: Config) -> str:
+    address = _pick(given.ray_address, config.ray_address)
+    problem = check_address(address)
+    if problem:
+        raise InputError(f"--ray-address {problem}", fix="e.g. --ray-address ray://head:10001")
+    return address
 
 
 def _models_dir(config: Config, given: Overrides) -> Path:

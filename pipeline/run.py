@@ -98,6 +98,7 @@ class RunReport:
     unchanged_qa: QaCounts = field(default_factory=QaCounts)
     unchanged_files: int = 0  # PO files of the skipped releases
     decoding: str = ""  # the device and compute type that decoded ("cpu, int8")
+    workers: dict[str, int] = field(default_factory=dict)  # Ray: batches per worker
 
     @property
     def language_results(self) -> tuple[LanguageResult, ...]:
@@ -145,6 +146,7 @@ class RunReport:
             "segments_decoded": exported.mt_new if exported else 0,
             "segments_from_cache": exported.mt_cached if exported else 0,
             "decoding": self.decoding,
+            **({"workers": dict(self.workers)} if self.workers else {}),
             "qa": self.qa.as_dict() if self.qa_complete else None,
             "seconds": {stage: round(value, 3) for stage, value in self.seconds.items()},
             "dry_run": self.dry_run,
@@ -223,6 +225,7 @@ def run_project(
     (a dry run writes nothing, not even the lock file)."""
     with nullcontext() if dry_run else project_lock(project.layout.lock):
         cache = _cache(project, dry_run)
+        engine = None
         try:
             engine = project.engine(cache)
             settings = RunSettings(
@@ -247,10 +250,22 @@ def run_project(
                 on_translate,
             )
             decoding = engine.options.resolved()
-            return replace(report, decoding=f"{decoding.device}, {decoding.compute_type}")
+            return replace(
+                report,
+                decoding=f"{decoding.device}, {decoding.compute_type}",
+                workers=_batches_per_worker(engine),
+            )
         finally:
+            if engine:
+                engine.close()
             if cache:
                 cache.close()
+
+
+def _batches_per_worker(engine: Engine) -> dict[str, int]:
+    """Batches each Ray worker decoded (empty when the engine decodes in this process)."""
+    batches = getattr(engine.executor, "batches", None)
+    return dict(sorted(batches.items())) if batches else {}
 
 
 def _cache(project: Project, dry_run: bool) -> TranslationCache | None:

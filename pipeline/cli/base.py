@@ -21,6 +21,7 @@ from pipeline import __version__
 from pipeline.console import state, stderr, stdout
 from pipeline.errors import ExitCode, InputError, PipelineError
 from pipeline.languages import CODE_RULE, is_language_code
+from pipeline.mt.distributed import EXECUTORS, check_address
 from pipeline.mt.engine import COMPUTE_TYPES, DEVICES
 from pipeline.project import MODELS_DIR_VARIABLE, Overrides, Project
 from pipeline.segment import Level
@@ -188,6 +189,22 @@ DeviceOption = Annotated[
         help="auto (CUDA where there is a GPU), cpu or cuda (default: pipeline.toml).",
     ),
 ]
+ExecutorOption = Annotated[
+    str | None,
+    typer.Option(
+        "--executor",
+        callback=lambda value: executor_name(value),
+        help="local (this process) or ray (Ray actors; the [ray] extra) (default: pipeline.toml).",
+    ),
+]
+RayAddressOption = Annotated[
+    str | None,
+    typer.Option(
+        "--ray-address",
+        callback=lambda value: ray_address(value),
+        help="With --executor ray: local (start Ray here), auto, or ray://head:10001.",
+    ),
+]
 DeviceIndexOption = Annotated[
     int | None, typer.Option("--device-index", min=0, help="Which GPU, with --device cuda.")
 ]
@@ -264,6 +281,19 @@ def no_nan(value: float | None) -> float | None:
 def device_name(value: str | None) -> str | None:
     if value is not None and value not in DEVICES:
         raise typer.BadParameter(f"{value!r} is not a device: use one of {', '.join(DEVICES)}")
+    return value
+
+
+def executor_name(value: str | None) -> str | None:
+    if value is not None and value not in EXECUTORS:
+        raise typer.BadParameter(f"{value!r} is not an executor: use {' or '.join(EXECUTORS)}")
+    return value
+
+
+def ray_address(value: str | None) -> str | None:
+    problem = check_address(value) if value is not None else None
+    if problem:
+        raise typer.BadParameter(problem)
     return value
 
 

@@ -16,12 +16,14 @@ from pipeline.cli.base import (
     DeviceIndexOption,
     DeviceOption,
     EncodingOption,
+    ExecutorOption,
     GlossaryOption,
     JsonOption,
     LevelOption,
     ModelsDirOption,
     ProjectOption,
     RateColumn,
+    RayAddressOption,
     app,
     language_codes,
     load_project,
@@ -75,6 +77,8 @@ def run(
     compute: ComputeTypeOption = None,
     device: DeviceOption = None,
     device_index: DeviceIndexOption = None,
+    executor: ExecutorOption = None,
+    ray_address: RayAddressOption = None,
     threads: Annotated[
         int | None, typer.Option(min=1, help="Batches decoded in parallel, one thread each.")
     ] = None,
@@ -111,6 +115,8 @@ def run(
         compute_type=compute,
         device=device,
         device_index=device_index,
+        executor=executor,
+        ray_address=ray_address,
         threads=threads,
         cache=False if no_cache else None,
         require_mt=require_mt,
@@ -274,6 +280,8 @@ def _print_run_summary(report: RunReport) -> None:
     table.add_column("value", justify="right")
     for key, label in _SUMMARY_LABELS.items():
         table.add_row(label, str(totals[key]))
+    for worker, batches in report.workers.items():
+        table.add_row(f"batches decoded by Ray {worker}", str(batches))
     qa = report.qa
     suggested = f"{qa.suggested_errors}/{qa.suggested_warnings}" if report.qa_complete else "?"
     table.add_row("QA errors/warnings: reviewed", f"{qa.reviewed_errors}/{qa.reviewed_warnings}")

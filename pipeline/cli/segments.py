@@ -17,12 +17,14 @@ from pipeline.cli.base import (
     DeviceIndexOption,
     DeviceOption,
     EncodingOption,
+    ExecutorOption,
     GlossaryOption,
     JsonLinesOption,
     LevelOption,
     ModelsDirOption,
     ProjectOption,
     RateColumn,
+    RayAddressOption,
     app,
     language_codes,
     load_project,
@@ -99,6 +101,8 @@ def translate(
     compute: ComputeTypeOption = None,
     device: DeviceOption = None,
     device_index: DeviceIndexOption = None,
+    executor: ExecutorOption = None,
+    ray_address: RayAddressOption = None,
     threads: Annotated[
         int | None, typer.Option(min=1, help="Batches decoded in parallel, one thread each.")
     ] = None,
@@ -130,6 +134,8 @@ def translate(
             compute_type=compute,
             device=device,
             device_index=device_index,
+            executor=executor,
+            ray_address=ray_address,
             threads=threads,
             batch_tokens=batch_tokens,
             cache=False if no_cache else None,
@@ -140,6 +146,7 @@ def translate(
     ]
     segments = [item for document in segmented for item in document.segments]
     cache = TranslationCache(resolved.layout.cache) if resolved.use_cache else None
+    engine = None
     try:
         engine = resolved.engine(cache)
         for target in resolved.languages:
@@ -148,6 +155,8 @@ def translate(
             engine, segments, source_language, list(resolved.languages), as_json, resolved.matcher
         )
     finally:
+        if engine:
+            engine.close()
         if cache:
             cache.close()
     if as_json:

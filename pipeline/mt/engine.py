@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pipeline.errors import InputError
 from pipeline.mt import blind
@@ -351,6 +351,49 @@ def has_runaway_repetition(tokens: Sequence[str], max_repeats: int = 3) -> bool:
     return False
 
 
+# Cache misses are decoded in groups of texts of similar length, about this many
+# characters each (padded, as token_batches counts): a group's outputs depend only on its
+# own texts (CTranslate2's attention, and so where placeholders are put back, can change
+# with the texts that share a batch), so any executor that decodes the same groups writes
+# the same translations. About 8 batches of 1024 tokens: one translate_batch call's worth.
+DECODE_GROUP_CHARACTERS = 32768
+Group = tuple[list[str], list[tuple["Shown", ...]]]  # masked texts and their shown forms
+Decoded = tuple[list[str], dict[int, list[str]]]  # outputs and, by index, their notes
+
+
+class Executor(Protocol):
+    """Where the groups of cache misses of :meth:`Engine.translate` are decoded instead of
+    in this process (:class:`pipeline.mt.distributed.RayExecutor`): for each group what
+    :meth:`Engine.decode` gives for it, in order."""
+
+    def decode(
+        self,
+        groups: list[Group],
+        source: str,
+        target: str,
+        progress: Callable[[int], None] | None,
+    ) -> list[Decoded]: ...
+
+    def close(self) -> None: ...
+
+
+def decoding_groups(texts: Sequence[str]) -> list[list[int]]:
+    """The indices of ``texts`` in the groups they are decoded in (length-sorted)."""
+    return token_batches([len(text) for text in texts], DECODE_GROUP_CHARACTERS)
+
+
+def gathered(groups: list[list[int]], decoded: Sequence[Decoded], count: int) -> Decoded:
+    """The groups' outputs and notes put back in the order of the texts."""
+    outputs = [""] * count
+    notes: dict[int, list[str]] = {}
+    for indices, (group_outputs, group_notes) in zip(groups, decoded, strict=True):
+        for number, index in enumerate(indices):
+            outputs[index] = group_outputs[number]
+            if group_notes.get(number):
+                notes[index] = list(group_notes[number])
+    return outputs, notes
+
+
 class Engine:
     """Translates batches of (already masked) segments between any installed pairs."""
 
@@ -361,8 +404,10 @@ class Engine:
         cache: TranslationCache | None = None,
         probe_dir: Path | None = None,
         placeholders: PlaceholderMode = PlaceholderMode.AUTO,
+        executor: Executor | None = None,
     ) -> None:
         self.packages_dir = Path(packages_dir)
+        self.executor = executor  # None: decode in this process
         self.options = options or DecodingOptions()
         self.cache = cache
         self.probe_dir = probe_dir  # where probe reports are cached (None: in this process)
@@ -469,15 +514,21 @@ class Engine:
         """
         if shown is None:
             shown = [_shown_from(retry) for retry in retries or [None] * len(texts)]
-        legs = [self._model(pair) for pair in self.route(source, target)]
-        route_name = "→".join([source, *(model.package.to_code for model in legs)])
+        pairs = self.route(source, target)
+        legs = [self._model(pair) for pair in pairs] if self.executor is None else []
+        route_name = "→".join([source, *(to_code for _, to_code in pairs)])
         keys = self._cache_keys(texts, source, target, contexts)
         known = self.cache.get_many(keys) if self.cache else {}
         todo = {key: index for index, key in reversed(list(enumerate(keys))) if key not in known}
         order = sorted(todo.values())
-        outputs, warnings = self._translate_guarded(
-            [texts[i] for i in order], [tuple(shown[i]) for i in order], legs, progress
-        )
+        misses, misses_shown = [texts[i] for i in order], [tuple(shown[i]) for i in order]
+        groups = decoding_groups(misses)
+        batches = [([misses[i] for i in g], [misses_shown[i] for i in g]) for g in groups]
+        if self.executor is None:
+            decoded = [self._translate_guarded(*batch, legs, progress) for batch in batches]
+        else:  # the models decode elsewhere (their packages must be the same)
+            decoded = self.executor.decode(batches, source, target, progress) if batches else []
+        outputs, warnings = gathered(groups, decoded, len(misses))
         fresh = {
             keys[i]: (output, tuple(warnings.get(n, ())))
             for n, (i, output) in enumerate(zip(order, outputs, strict=True))
@@ -493,6 +544,24 @@ class Engine:
             else Translation(fresh[key][0], route_name, warnings=fresh[key][1])
             for key in keys
         ]
+
+    def decode(
+        self,
+        texts: Sequence[str],
+        shown: Sequence[Sequence[Shown]],
+        source: str,
+        target: str,
+        progress: Callable[[int], None] | None = None,
+    ) -> tuple[list[str], dict[int, list[str]]]:
+        """What :meth:`translate` decodes for its cache misses, without the cache: each
+        text's output (placeholders kept) and, by index, its notes. Executors call it."""
+        legs = [self._model(pair) for pair in self.route(source, target)]
+        return self._translate_guarded(list(texts), [tuple(s) for s in shown], legs, progress)
+
+    def close(self) -> None:
+        """Release the executor's workers (nothing to do for a local engine)."""
+        if self.executor is not None:
+            self.executor.close()
 
     def cached(
         self,
