@@ -23,6 +23,16 @@ each one's peak resident memory (``ru_maxrss`` of the child) and time: runs expo
 chunks of segments (pipeline.run.CHUNK_SEGMENTS), so the goal is that the larger run peaks
 at most 1.5× the smaller and its time grows linearly. ``--unchunked`` also runs each size
 as one chunk, as before chunking, for comparison.
+
+    python benchmarks/batch.py --executor ray [--releases 200] [--workers 2]
+
+runs the first run three times on the same releases: in this process with 2 threads and
+with 1, then on a Ray instance started on 127.0.0.1 with 2 actors of one thread each
+(needs the [ray] extra; Ray writes what a local run with the same mt.threads writes).
+Printed: each run's time (Ray's start-up separately), the time inside the models
+(for Ray summed over the actors, and per actor), the share of the run outside decoding,
+the groups each actor decoded, and whether both wrote the same files. On a 2-core machine
+with the tiny packages, expect overhead, not speed.
 """
 
 from __future__ import annotations
@@ -43,7 +53,7 @@ from pipeline.glossary.csvio import load_glossary
 from pipeline.glossary.match import Matcher
 from pipeline.layout import Layout
 from pipeline.mt.cache import TranslationCache
-from pipeline.mt.engine import DecodingOptions, Engine
+from pipeline.mt.engine import DecodingOptions, Engine, Executor
 from pipeline.mt.packages import install_file
 from pipeline.run import CHUNK_SEGMENTS, RunSettings, run, settings_key
 
@@ -58,9 +68,11 @@ def timed_run(
     packages: Path,
     matcher: Matcher,
     chunk_segments: int = CHUNK_SEGMENTS,
+    executor: Executor | None = None,
+    options: DecodingOptions | None = None,
 ) -> dict:  # type: ignore[type-arg]
     with TranslationCache(layout.cache) as cache:
-        engine = Engine(packages, DecodingOptions(), cache)
+        engine = Engine(packages, options or DecodingOptions(), cache, executor=executor)
         settings = RunSettings(
             languages=tuple(languages),
             settings_key=settings_key(
@@ -74,7 +86,7 @@ def timed_run(
     exported = report.export
     return {
         "seconds": seconds,
-        "decode": engine.decode_seconds,
+        "decode": getattr(executor, "decode_seconds", engine.decode_seconds),
         "segments": sum(r.segments for r in report.results),
         "unchanged": len(report.unchanged),
         "new_mt": exported.mt_new if exported else 0,
@@ -154,12 +166,74 @@ def memory(sizes: list[int], languages: list[str], unchunked: bool) -> int:
     return 0
 
 
+def files_of(root: Path) -> dict[str, bytes]:
+    """Every file a run wrote under locales/ and out/."""
+    return {
+        str(path.relative_to(root)): path.read_bytes()
+        for folder in ("locales", "out")
+        for path in sorted((root / folder).rglob("*"))
+        if path.is_file()
+    }
+
+
+def executors(count: int, languages: list[str], workers: int) -> int:
+    """The first run in this process (2 threads, then 1), then on ``workers`` Ray actors of
+    one thread, on equal projects."""
+    from pipeline.mt.distributed import RayExecutor, RaySettings
+
+    rows, roots = [], []
+    for threads in (2, 1):
+        layout, _, packages, matcher, _ = project_with_releases(count)
+        options = DecodingOptions(inter_threads=threads)
+        result = timed_run(layout, languages, packages, matcher, options=options)
+        rows.append((f"local, {threads} thread(s)", result))
+        roots.append(layout.root)
+    layout, _, packages, _, _ = project_with_releases(count)
+    one_thread = DecodingOptions(inter_threads=1)
+    executor = RayExecutor(packages, one_thread, settings=RaySettings(workers=workers))
+    started = time.perf_counter()
+    executor.start()
+    start_seconds = time.perf_counter() - started
+    try:
+        on_ray = timed_run(layout, languages, packages, matcher, options=one_thread,
+                           executor=executor)  # fmt: skip
+        batches = dict(sorted(executor.batches.items()))
+    finally:
+        executor.close()
+    rows.append((f"ray, {workers} actors × 1 thread", on_ray))
+    roots.append(layout.root)
+    first = rows[0][1]
+    print(f"project: {count} releases, languages {', '.join(languages)}, "
+          f"{first['segments']} segments, {first['new_mt']} decoded")  # fmt: skip
+    print(f"{'executor':28} {'seconds':>8} {'decoding':>9} {'outside decoding':>17}")
+    for name, result in rows:
+        parallel = workers if name.startswith("ray") else 1
+        decoding = result["decode"] / parallel  # Ray: per actor (summed over them / actors)
+        outside = result["seconds"] - decoding
+        print(f"{name:28} {result['seconds']:8.2f} {decoding:9.2f} "
+              f"{100 * outside / result['seconds']:16.1f}%")  # fmt: skip
+    print(f"ray: decoding summed over the actors {on_ray['decode']:.2f} s; start-up "
+          f"{start_seconds:.2f} s (not in the run's time)")  # fmt: skip
+    for name, result in rows[:2]:
+        print(f"ray / {name}: {on_ray['seconds'] / result['seconds']:.2f}× the time")
+    print("groups decoded per actor: " + ", ".join(f"{k} {v}" for k, v in batches.items()))
+    files = [files_of(root) for root in roots]
+    same, threads_same = files[2] == files[1], files[0] == files[1]
+    print(f"ray wrote the same files as local with 1 thread: {'yes' if same else 'NO'}; "
+          f"local 2 threads = local 1 thread: {'yes' if threads_same else 'no'}")  # fmt: skip
+    for root in roots:
+        shutil.rmtree(root, ignore_errors=True)
+    return 0 if same else 1
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--releases", type=int, default=200)
     parser.add_argument("--languages", default="en,fr")
     parser.add_argument("--memory", help="sizes, comma-separated (e.g. 500,5000)")
     parser.add_argument("--unchunked", action="store_true")
+    parser.add_argument("--executor", choices=("local", "ray"), default="local")
+    parser.add_argument("--workers", type=int, default=2, help="Ray actors (with --executor ray)")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--chunk", type=int, default=CHUNK_SEGMENTS, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -168,6 +242,8 @@ def main() -> int:
         return child(args.child, languages, args.chunk)
     if args.memory:
         return memory([int(size) for size in args.memory.split(",")], languages, args.unchunked)
+    if args.executor == "ray":
+        return executors(args.releases, languages, args.workers)
     layout, paths, packages, matcher, scratch = project_with_releases(args.releases)
 
     first = timed_run(layout, languages, packages, matcher)

@@ -57,13 +57,13 @@ def project(tmp_path: Path, tiny_packages: Path) -> Path:
 
 
 def _on_ray(root: Path, workers: int = 2) -> Path:
-    """A copy of the project set to decode on ``workers`` Ray actors of one thread."""
+    """A copy of the project set to decode on ``workers`` Ray actors (of mt.threads, as
+    the local run: the threads decide how many batches one translate_batch call gets)."""
     copy = root.parent / f"{root.name}-ray"
     shutil.copytree(root, copy)
     config = (copy / "pipeline.toml").read_text(encoding="utf-8")
     config = config.replace('executor = "local"', 'executor = "ray"')
     config = config.replace("ray_workers = 0", f"ray_workers = {workers}")
-    config = config.replace("threads = 2", "threads = 1")
     (copy / "pipeline.toml").write_text(config, encoding="utf-8")
     return copy
 
