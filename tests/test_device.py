@@ -66,12 +66,28 @@ def test_a_second_gpu_that_is_not_there(one_gpu: None) -> None:
 
 def test_the_cache_key_has_the_device_kind_not_threads_or_gpu_number(one_gpu: None) -> None:
     cpu = DecodingOptions(device="cpu").cache_fields()
-    assert cpu == DecodingOptions(device="cpu", inter_threads=7, max_batch_tokens=99).cache_fields()
+    assert cpu == DecodingOptions(device="cpu", inter_threads=7, intra_threads=3).cache_fields()
+    assert cpu != DecodingOptions(device="cpu", max_batch_tokens=99).cache_fields()
     gpu = DecodingOptions(device="cuda").cache_fields()
     assert (cpu["device"], cpu["compute_type"]) == ("cpu", "int8")
     assert (gpu["device"], gpu["compute_type"]) == ("cuda", "int8_float16")
     assert gpu == DecodingOptions(device="cuda", device_index=0).cache_fields()
     assert "device_index" not in gpu
+
+
+def test_threads_change_the_speed_not_the_output(tiny_packages: Path) -> None:
+    """Each CTranslate2 call gets the same batches whatever the thread count."""
+    texts = [
+        f"Das Symposium findet am {day:02d}.0{month}.2025 in {city} statt."
+        for day in range(1, 8)
+        for month in range(1, 4)
+        for city in ("Frankfurt", "Zürich")
+    ]
+    outputs = []
+    for threads in (1, 3):
+        engine = Engine(tiny_packages, DecodingOptions(inter_threads=threads, max_batch_tokens=48))
+        outputs.append([result.text for result in engine.translate(texts, "de", "fr")])
+    assert outputs[0] == outputs[1]
 
 
 def test_the_engine_names_a_gpu_in_its_description(one_gpu: None, tiny_packages: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -297,11 +298,12 @@ def test_a_cached_report_decodes_nothing(
     assert probe.cached_report(package, FAST, tmp_path) is None
 
 
-def test_threads_and_batching_share_a_cached_report(tiny_packages: Path, tmp_path: Path) -> None:
+def test_threads_share_a_cached_report(tiny_packages: Path, tmp_path: Path) -> None:
     package = next(p for p in list_packages(tiny_packages) if p.from_code == "en")
     probe_cached(package, FAST, tmp_path)
-    other = DecodingOptions(beam_size=2, inter_threads=1, max_batch_tokens=256)
-    assert probe_cached(package, other, tmp_path).cached
+    assert probe_cached(package, replace(FAST, inter_threads=1, intra_threads=2), tmp_path).cached
+    # the batch size decides which sentences share a batch, so it is probed again
+    assert not probe_cached(package, replace(FAST, max_batch_tokens=256), tmp_path).cached
 
 
 # --- the command ---------------------------------------------------------------------------

@@ -58,9 +58,12 @@ COMPUTE_TYPES = frozenset(
     {"default", "auto", "int8", "int8_float32", "int8_float16", "int8_bfloat16"}
     | {"int16", "float16", "bfloat16", "float32"}
 )
-# translate_batch gets this many token batches per worker at once: CTranslate2 cuts the
-# call into batches again and decodes them in parallel on its inter_threads workers.
-BATCHES_PER_CALL = 4
+# translate_batch gets this many token batches at once: CTranslate2 cuts the call into
+# batches again and decodes them in parallel on its inter_threads workers. Which texts
+# share a batch can move an attention-placed placeholder (int8 kernels round differently
+# for other batch shapes), so the number is fixed, never derived from the threads: the
+# thread count changes the speed, not the output.
+BATCHES_PER_CALL = 8
 _POSITIONS = re.compile(r"positions >= (\d+)")
 # What no translation may show: pieces of placeholders (a lone ⟦ or ⟧; whole ones are
 # markup), unknown tokens (⁇ is how SentencePiece writes <unk>), byte tokens and broken
@@ -119,10 +122,10 @@ class DecodingOptions:
 
     def cache_fields(self) -> dict[str, object]:
         """The options that change the output, resolved: the device kind and its compute
-        type do (CPU and GPU kernels round differently); threads, batching and which GPU
-        of a machine do not."""
+        type (CPU and GPU kernels round differently) and the batch size (which texts share
+        a batch) do; the threads and which GPU of a machine do not."""
         fields = asdict(self.resolved())
-        for name in ("inter_threads", "intra_threads", "max_batch_tokens", "device_index"):
+        for name in ("inter_threads", "intra_threads", "device_index"):
             fields.pop(name)
         return fields
 
@@ -906,7 +909,7 @@ class Engine:
         attentions: list[Any] = [None] * len(tokens)
         notes: dict[int, str] = {}
         batches = token_batches([len(t) for t in tokens], self.options.max_batch_tokens)
-        for chunk in _chunks(batches, BATCHES_PER_CALL * max(self.options.inter_threads, 1)):
+        for chunk in _chunks(batches, BATCHES_PER_CALL):
             for batch in _split_by(chunk, wants):
                 want = wants[batch[0]]
                 prefix = [prefixes[i] for i in batch] if prefixes else None
