@@ -38,10 +38,12 @@ def test_runaway_repetition(tokens: list[str], runaway: bool) -> None:
     assert has_runaway_repetition(tokens) is runaway
 
 
-def test_cache_key_ignores_threads_and_batching() -> None:
-    fields = DecodingOptions(intra_threads=8, max_batch_tokens=1).cache_fields()
+def test_cache_key_ignores_threads_not_the_batch_size() -> None:
+    fields = DecodingOptions(intra_threads=8, inter_threads=5).cache_fields()
     assert fields == DecodingOptions().cache_fields()
     assert "beam_size" in fields
+    # which texts share a batch can move an attention-placed placeholder
+    assert DecodingOptions(max_batch_tokens=1).cache_fields() != fields
 
 
 def test_routes_direct_pivot_and_missing(tmp_path: Path) -> None:
