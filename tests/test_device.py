@@ -75,18 +75,32 @@ def test_the_cache_key_has_the_device_kind_not_threads_or_gpu_number(one_gpu: No
     assert "device_index" not in gpu
 
 
-def test_threads_change_the_speed_not_the_output(tiny_packages: Path) -> None:
-    """Each CTranslate2 call gets the same batches whatever the thread count."""
+def test_threads_change_the_speed_not_the_output(
+    tiny_packages: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each CTranslate2 call gets the same batches whatever the thread count (the texts
+    that share a call decide the output, see engine.BATCHES_PER_CALL)."""
     texts = [
         f"Das Symposium findet am {day:02d}.0{month}.2025 in {city} statt."
         for day in range(1, 8)
         for month in range(1, 4)
         for city in ("Frankfurt", "Zürich")
     ]
+    calls: list[list[tuple[str, ...]]] = []
+    real = Engine._run_batch
+
+    def recording(self: Engine, model: Any, batch: list[list[str]], *args: Any, **kw: Any) -> Any:
+        calls[-1].append(tuple(" ".join(tokens) for tokens in batch))
+        return real(self, model, batch, *args, **kw)
+
+    monkeypatch.setattr(Engine, "_run_batch", recording)
     outputs = []
     for threads in (1, 3):
+        calls.append([])
         engine = Engine(tiny_packages, DecodingOptions(inter_threads=threads, max_batch_tokens=48))
         outputs.append([result.text for result in engine.translate(texts, "de", "fr")])
+    assert len(calls[0]) > 1  # more than one call, or the test shows nothing
+    assert calls[0] == calls[1]
     assert outputs[0] == outputs[1]
 
 

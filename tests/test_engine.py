@@ -13,7 +13,7 @@ from pipeline.document import parse_document
 from pipeline.mt.cache import TranslationCache
 from pipeline.mt.engine import DecodingOptions, Engine, PlaceholderMode
 from pipeline.mt.packages import ModelError, install_file
-from pipeline.mt.protect import mask, restore, retry_showing
+from pipeline.mt.protect import CopyKind, Shown, Verbatim, mask, restore
 from pipeline.mt.translate import translate_segments
 from pipeline.segment import segment_document
 from tests.conftest import DATA
@@ -200,8 +200,8 @@ def test_a_broken_model_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_a_lost_span_is_shown_as_text_in_a_retry(dropper: Engine) -> None:
     masked = mask("Das Symposium findet am 07.12.2025 in Frankfurt statt.", [(24, 34)])
-    retry = retry_showing(masked, {1: "07.12.2025"})
-    [result] = dropper.translate([masked.text], "de", "en", retries=[retry])
+    shown = [(Shown(1, CopyKind.NUMBER, (("", Verbatim("07.12.2025")),)),)]
+    [result] = dropper.translate([masked.text], "de", "en", shown=shown)
     assert result.text == "The symposium takes place on ⟦1⟧ in Frankfurt."
     assert result.warnings == ("placeholders lost; translated again with ⟦1⟧ shown as plain text",)
     assert restore(masked, result.text).ok
@@ -209,8 +209,9 @@ def test_a_lost_span_is_shown_as_text_in_a_retry(dropper: Engine) -> None:
 
 def test_when_the_retry_fails_too_attention_puts_the_span_back(dropper: Engine) -> None:
     masked = mask("Das Symposium findet am 07.12.2025 in Frankfurt statt.", [(24, 34)])
-    retry = retry_showing(masked, {1: "Xq-77 Zyx"})  # a text the model will not copy
-    [result] = dropper.translate([masked.text], "de", "en", retries=[retry])
+    # a text the model will not copy
+    shown = [(Shown(1, CopyKind.NAME, (("", Verbatim("Xq-77 Zyx")),)),)]
+    [result] = dropper.translate([masked.text], "de", "en", shown=shown)
     assert result.text.count("⟦1⟧") == 1
     assert any("attention alignment" in warning for warning in result.warnings)
     assert not any("plain text" in warning for warning in result.warnings)

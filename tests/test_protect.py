@@ -56,6 +56,7 @@ def test_mask_segment_masks_codes_urls_and_flattens_soft_breaks() -> None:
     from pathlib import Path
 
     from pipeline.document import parse_document
+    from pipeline.mt.engine import leg_retry
     from pipeline.mt.translate import mask_segment
     from pipeline.segment import segment_document
 
@@ -68,11 +69,10 @@ def test_mask_segment_masks_codes_urls_and_flattens_soft_breaks() -> None:
     restored = restore(masked, "Read ⟦1⟧here⟦2⟧ at ⟦3⟧ or ⟦4⟧write⟦5⟧.")
     assert restored.text == "Read **here** at www.drg.de or [write](mailto:x@y.de)."
     # Only the URL may be shown as text in a retry; the markup stays masked.
-    assert prepared.retry is not None
-    assert prepared.retry.text == (
-        "Lesen Sie ⟦1⟧hier⟦2⟧ unter www.drg.de weiter oder ⟦4⟧schreiben⟦5⟧ Sie."
-    )
-    assert prepared.retry.shown == (("⟦3⟧", "www.drg.de"),)
+    retry = leg_retry(masked.text, prepared.shown, "en")
+    assert retry is not None
+    assert retry.text == ("Lesen Sie ⟦1⟧hier⟦2⟧ unter www.drg.de weiter oder ⟦4⟧schreiben⟦5⟧ Sie.")
+    assert retry.shown == (("⟦3⟧", "www.drg.de"),)
 
 
 def test_retry_output_is_masked_again() -> None:

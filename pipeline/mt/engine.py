@@ -38,12 +38,10 @@ from pipeline.mt.cache import TranslationCache, cache_key
 from pipeline.mt.packages import ModelError, PackageInfo, default_packages_dir, list_packages
 from pipeline.mt.protect import (
     PLACEHOLDER,
-    CopyKind,
     Findable,
     Masked,
     Retry,
     Shown,
-    Verbatim,
     retry_showing,
 )
 
@@ -502,21 +500,20 @@ class Engine:
         source: str,
         target: str,
         progress: Callable[[int], None] | None = None,
-        retries: Sequence[Retry | None] | None = None,
         contexts: Sequence[str] | None = None,
         shown: Sequence[Sequence[Shown]] | None = None,
     ) -> list[Translation]:
         """Translate ``texts``; identical texts and cached ones are decoded once or never.
 
         A text's ``shown`` entries say what its placeholders may be written as instead
-        (``retries``, the older form, only shows literals). On a package that carries
+        (:func:`pipeline.mt.translate.mask_segment` makes them). On a package that carries
         placeholders they are the retry when placeholders break, before attention
         alignment; on one that does not, they are what the model reads
         (:mod:`pipeline.mt.blind`). A text's ``contexts`` entry (e.g. the glossary entries
         it uses) is part of its cache key.
         """
         if shown is None:
-            shown = [_shown_from(retry) for retry in retries or [None] * len(texts)]
+            shown = [()] * len(texts)
         pairs = self.route(source, target)
         legs = [self._model(pair) for pair in pairs] if self.executor is None else []
         route_name = "→".join([source, *(to_code for _, to_code in pairs)])
@@ -670,7 +667,7 @@ class Engine:
         warnings = {index: [note] for index, note in notes.items()}
         broken = [i for i, text in enumerate(texts) if _broken(outputs[i], text)]
         language = model.package.to_code
-        retries = {i: _retry_for(texts[i], shown[i], language) for i in broken}
+        retries = {i: leg_retry(texts[i], shown[i], language) for i in broken}
         retried = [i for i in broken if retries[i] is not None]
         if retried:
             attempts = [retries[i] for i in retried]
@@ -1070,17 +1067,7 @@ def _broken(output: str, source: str) -> bool:
     return _placeholders(output) != _placeholders(source) or bool(new_leaks(output, source))
 
 
-def _shown_from(retry: Retry | None) -> tuple[Shown, ...]:
-    """A retry's shown texts as literals (callers that predate ``shown``)."""
-    if retry is None:
-        return ()
-    return tuple(
-        Shown(int(placeholder[1:-1]), CopyKind.NAME, (("", Verbatim(text)),))
-        for placeholder, text in retry.shown
-    )
-
-
-def _retry_for(text: str, shown: Sequence[Shown], language: str) -> Retry | None:
+def leg_retry(text: str, shown: Sequence[Shown], language: str) -> Retry | None:
     """The retry text for one leg: each shown placeholder written in the leg's language."""
     forms = {item.number: item.in_language(language) for item in shown}
     texts = {number: form.text for number, form in forms.items() if form is not None}

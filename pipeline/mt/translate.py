@@ -20,13 +20,11 @@ from pipeline.mt.protect import (
     CopyKind,
     Findable,
     Masked,
-    Retry,
     Shown,
     Verbatim,
     find_protected,
     mask,
     restore,
-    retry_showing,
 )
 from pipeline.segment import Segment
 
@@ -46,7 +44,6 @@ class SegmentTranslation:
 @dataclass(frozen=True)
 class MaskedSegment:
     masked: Masked
-    retry: Retry | None  # protected text shown as text (terms as their target), if needed
     term_numbers: dict[TermSpan, int] = field(default_factory=dict)
     # What each placeholder but inline markup may be written as, per language of the route
     shown: tuple[Shown, ...] = ()
@@ -96,16 +93,11 @@ def mask_segment(
         for term in enforced
         if (term.start, term.end) in number_of
     }
-    shown_spans = set(text_spans) | set(replacements)
-    shown = {
-        number: masked.originals[number - 1]
-        for number, span in enumerate(masked.spans, start=1)
-        if span in shown_spans
-    }
+    literal_spans = set(text_spans)
     literals = [
         _shown_literal(number, masked.originals[number - 1])
         for number, span in enumerate(masked.spans, start=1)
-        if span in set(text_spans)
+        if span in literal_spans
     ]
     pivot_terms = {(term.start, term.end): term for term in via}
     shown_terms = [
@@ -114,7 +106,6 @@ def mask_segment(
     ]
     return MaskedSegment(
         masked,
-        retry_showing(masked, shown),
         term_numbers,
         tuple(sorted(literals + shown_terms, key=lambda item: item.number)),
     )
